@@ -1,0 +1,80 @@
+"""Settings, validated once at start-up and passed into ``create_app``.
+
+Every setting can come from the environment with the ``FIELD_ENROLL_`` prefix, so an
+operator never edits code, and a test builds an app from an explicit ``Settings`` object.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test", "password"}
+_MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Server settings; see docs/operations.md for each one."""
+
+    model_config = SettingsConfigDict(env_prefix="FIELD_ENROLL_", extra="ignore")
+
+    database_url: str = "sqlite:///field-enroll.db"
+    secret_key: str = Field(default="", repr=False)
+    secret_file: Path = Path("field-enroll.secret")
+
+    jwt_issuer: str = "field-enroll"
+    jwt_audience: str = "field-enroll-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
+    refresh_reuse_grace_seconds: int = Field(default=30, ge=0, le=300)
+
+    # argon2id cost; RFC 9106 "low memory" profile by default. Tests lower it.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # Login throttling: failures allowed in the window before 429.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+
+    sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    max_page_size: int = Field(default=500, ge=1)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_placeholder(cls, value: str) -> str:
+        if value and (value.lower() in _PLACEHOLDER_SECRETS or len(value) < _MIN_SECRET_LENGTH):
+            raise ValueError(
+                f"FIELD_ENROLL_SECRET_KEY must be a random string of at least "
+                f"{_MIN_SECRET_LENGTH} characters, not a placeholder"
+            )
+        return value
+
+    def resolved_secret(self) -> str:
+        """The signing secret: the configured one, else one kept in ``secret_file``.
+
+        Several server processes on one machine share the file, so they verify each
+        other's tokens; a new file is created with mode 0600 on first start.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_file
+        if path.exists():
+            value = path.read_text(encoding="utf-8").strip()
+            if len(value) >= _MIN_SECRET_LENGTH:
+                return value
+        value = secrets.token_urlsafe(48)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(value + "\n", encoding="utf-8")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

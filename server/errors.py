@@ -1,0 +1,141 @@
+"""Domain errors and the one place that turns them into JSON.
+
+Services raise these; they never import FastAPI. Every error body has a machine-readable
+``type``, a human ``detail`` and, where one field is at fault, ``field``. Clients never see
+a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("field_enroll.errors")
+
+
+class DomainError(Exception):
+    """Base of every error a service may raise on purpose."""
+
+    status_code = 400
+    type = "bad_request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.headers = headers
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "detail": self.detail}
+        if self.field is not None:
+            out["field"] = self.field
+        out.update(self.extra)
+        return out
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+    type = "not_authenticated"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    type = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    type = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    type = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+    type = "payload_too_large"
+
+
+class RuleViolation(DomainError):
+    status_code = 422
+    type = "rule_violation"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    type = "too_many_requests"
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the handlers; called once by ``create_app``."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        body = exc.body()
+        body["request_id"] = _request_id(request)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field_of(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return JSONResponse(
+            {
+                "type": "validation_error",
+                "detail": f"{first['field']}: {first['message']}",
+                "field": first["field"],
+                "errors": errors,
+                "request_id": _request_id(request),
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            {"type": kind, "detail": str(exc.detail), "request_id": _request_id(request)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {
+                "type": "internal_error",
+                "detail": "Internal server error; quote the request id when reporting it.",
+                "request_id": _request_id(request),
+            },
+            status_code=500,
+        )

@@ -1,0 +1,42 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from server.auth.routes import router as auth_router
+from server.auth.security import Passwords, Tokens
+from server.auth.service import AuthContext
+from server.config import Settings
+from server.db import make_engine
+from server.errors import install_handlers
+from server.health import router as health_router
+from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from server.org.routes import router as org_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app from validated settings; nothing is read from the environment here."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="field-enroll",
+        version="0.1.0",
+        summary="Offline-first enrolment for voluntary social and household health insurance.",
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.auth = AuthContext(
+        settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
+    )
+    install_handlers(app)
+    for router in (health_router, auth_router, org_router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def _root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

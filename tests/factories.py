@@ -1,0 +1,128 @@
+"""Builders for test data, written straight to the database through the models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
+from server.auth.security import Passwords
+from server.config import Settings
+from server.org.models import CollectionPoint
+
+PASSWORD = "correct horse battery"
+EA_KAR = 24373
+EA_KNOP = 24376
+HANOI_COMMUNE = 4  # Phường Ba Đình, province 1
+
+
+@dataclass
+class World:
+    """Two communes of Đắk Lắk, one point each, one coordinator and one agent each, an admin,
+    and an admin of another province."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> int:
+        return self.ids[key]
+
+
+def build_world(engine: Engine, settings: Settings) -> World:
+    passwords = Passwords(settings)
+    pw = passwords.hash(PASSWORD)
+    w = World()
+    with Session(engine, expire_on_commit=False) as s:
+        p1 = CollectionPoint(code="EAKAR-01", name="Điểm thu Bưu điện Ea Kar", commune_code=EA_KAR)
+        p2 = CollectionPoint(code="EAKNOP-01", name="Điểm thu Ea Knốp", commune_code=EA_KNOP)
+        p3 = CollectionPoint(code="HN-01", name="Điểm thu Ba Đình", commune_code=HANOI_COMMUNE)
+        s.add_all([p1, p2, p3])
+        s.flush()
+        users = {
+            "admin": User(
+                username="admin",
+                full_name="Admin",
+                role=Role.ADMIN,
+                province_code=66,
+                password_hash=pw,
+            ),
+            "admin_hn": User(
+                username="admin.hn",
+                full_name="Admin HN",
+                role=Role.ADMIN,
+                province_code=1,
+                password_hash=pw,
+            ),
+            "coord1": User(
+                username="coord.eakar",
+                full_name="Coord 1",
+                role=Role.COORDINATOR,
+                province_code=66,
+                password_hash=pw,
+            ),
+            "coord2": User(
+                username="coord.eaknop",
+                full_name="Coord 2",
+                role=Role.COORDINATOR,
+                province_code=66,
+                password_hash=pw,
+            ),
+            "agent1": User(
+                username="agent.eakar",
+                full_name="Agent 1",
+                role=Role.AGENT,
+                province_code=66,
+                password_hash=pw,
+                agent_code="NVT0001",
+            ),
+            "agent2": User(
+                username="agent.eaknop",
+                full_name="Agent 2",
+                role=Role.AGENT,
+                province_code=66,
+                password_hash=pw,
+                agent_code="NVT0002",
+            ),
+        }
+        s.add_all(users.values())
+        s.flush()
+        s.add_all(
+            [
+                CoordinatorCommune(user_id=users["coord1"].id, commune_code=EA_KAR),
+                CoordinatorCommune(user_id=users["coord2"].id, commune_code=EA_KNOP),
+                AgentPoint(user_id=users["agent1"].id, point_id=p1.id),
+                AgentPoint(user_id=users["agent2"].id, point_id=p2.id),
+            ]
+        )
+        s.commit()
+        w.ids.update({k: u.id for k, u in users.items()})  # type: ignore[misc]
+        w.ids.update({"p1": p1.id, "p2": p2.id, "p_hn": p3.id})  # type: ignore[dict-item]
+    return w
+
+
+USERNAMES = {
+    "admin": "admin",
+    "admin_hn": "admin.hn",
+    "coord1": "coord.eakar",
+    "coord2": "coord.eaknop",
+    "agent1": "agent.eakar",
+    "agent2": "agent.eaknop",
+}
+
+
+def login(client: TestClient, who: str, device: str = "dev-1") -> dict[str, str]:
+    """Log in one of the world's users; returns the token pair body."""
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"username": USERNAMES.get(who, who), "password": PASSWORD, "device_id": device},
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, str] = r.json()
+    return body
+
+
+def auth(client: TestClient, who: str, device: str = "dev-1") -> dict[str, str]:
+    """Authorization header for one of the world's users."""
+    return {"Authorization": f"Bearer {login(client, who, device)['access_token']}"}
