@@ -1,0 +1,348 @@
+"""Versioned policy parameters (legal rates, amounts, periods) and their lookup by date.
+
+Every number the calculator uses comes from a dated, sourced row so that a decree change is
+a data change (a new row), never a code change, and every quote can record exactly which
+rows priced it. Rows are validated on construction: a malformed row must fail when it is
+loaded, not later in the middle of an agent's sign-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import PolicyError
+
+PARAMETERS: tuple[str, ...] = (
+    "base_salary",
+    "hi_household_rate",
+    "hi_household_ladder",
+    "hi_household_months",
+    "hi_card_start",
+    "vsi_rate",
+    "vsi_income_floor",
+    "vsi_income_ceiling_multiplier",
+    "vsi_support",
+    "vsi_payment_months",
+    "vsi_discount_rate",
+)
+"""Every parameter name a policy row may carry."""
+
+SUPPORT_GROUPS: frozenset[str] = frozenset({"poor", "near_poor", "ethnic_minority", "other"})
+"""The universe of state-support groups for voluntary social insurance."""
+
+
+@dataclass(frozen=True)
+class HiCardStart:
+    """When a household HI card starts: after ``waiting_days`` for first-timers or after a
+    gap of ``gap_months`` or more, otherwise straight on from the previous card."""
+
+    waiting_days: int
+    gap_months: int
+
+
+@dataclass(frozen=True)
+class VsiSupport:
+    """State support for voluntary SI: rate per group (of vsi_rate × income floor) and the
+    lifetime cap on supported months."""
+
+    rates: Mapping[str, Decimal]
+    max_months: int
+
+
+@dataclass(frozen=True)
+class VsiPaymentMonths:
+    """Allowed prepaid periods; periods of ``advance_from`` months or more are "advance
+    payment for several years" and are discounted."""
+
+    allowed: tuple[int, ...]
+    advance_from: int
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One dated version of one parameter (a row of the server's append-only table)."""
+
+    id: int
+    parameter: str
+    value: Any
+    effective_from: date
+    effective_to: date | None
+    source: str
+
+    def __post_init__(self) -> None:
+        if isinstance(self.id, bool) or not isinstance(self.id, int) or self.id < 1:
+            raise PolicyError("id", f"must be a positive integer, got {self.id!r}")
+        if self.parameter not in PARAMETERS:
+            raise PolicyError(
+                "parameter", f"unknown parameter {self.parameter!r}", list(PARAMETERS)
+            )
+        _check_date("effective_from", self.effective_from)
+        if self.effective_to is not None:
+            _check_date("effective_to", self.effective_to)
+            if self.effective_to < self.effective_from:
+                raise PolicyError(
+                    "effective_to",
+                    f"{self.effective_to.isoformat()} is before effective_from "
+                    f"{self.effective_from.isoformat()}",
+                )
+        if not isinstance(self.source, str) or not self.source.strip():
+            raise PolicyError("source", "must name the legal source (non-empty text)")
+        _VALIDATORS[self.parameter](self)
+
+    def covers(self, on: date) -> bool:
+        """Whether this version is in force on ``on`` (both ends inclusive)."""
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def period(self) -> str:
+        """Human-readable validity period, e.g. "2024-07-01..2026-06-30" or "2026-07-01.."."""
+        end = self.effective_to.isoformat() if self.effective_to is not None else ""
+        return f"{self.effective_from.isoformat()}..{end}"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolicyRow:
+        """Build from the JSON file's / API's dict (dates as ISO strings or ``date``)."""
+        for key in ("id", "parameter", "value", "effective_from", "source"):
+            if key not in data:
+                raise PolicyError(key, "is required")
+        return cls(
+            id=data["id"],
+            parameter=data["parameter"],
+            value=data["value"],
+            effective_from=_to_date("effective_from", data["effective_from"]),
+            effective_to=(
+                None
+                if data.get("effective_to") is None
+                else _to_date("effective_to", data["effective_to"])
+            ),
+            source=data["source"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, the inverse of :meth:`from_dict`."""
+        return {
+            "id": self.id,
+            "parameter": self.parameter,
+            "value": self.value,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+            "source": self.source,
+        }
+
+
+class PolicySet:
+    """All known policy rows, answering "which version was in force on this day?"."""
+
+    def __init__(self, rows: Iterable[PolicyRow]) -> None:
+        self._rows: tuple[PolicyRow, ...] = tuple(sorted(rows, key=lambda r: r.id))
+        seen: set[int] = set()
+        by_parameter: dict[str, list[PolicyRow]] = {}
+        for row in self._rows:
+            if not isinstance(row, PolicyRow):
+                raise TypeError(f"PolicySet expects PolicyRow items, got {type(row).__name__}")
+            if row.id in seen:
+                raise PolicyError("id", f"duplicate policy row id {row.id}")
+            seen.add(row.id)
+            by_parameter.setdefault(row.parameter, []).append(row)
+        self._by_parameter = by_parameter
+
+    @classmethod
+    def from_dicts(cls, rows: Iterable[Mapping[str, Any]]) -> PolicySet:
+        """Build from the JSON file's / API's list of dicts."""
+        return cls(PolicyRow.from_dict(row) for row in rows)
+
+    def rows(self) -> list[PolicyRow]:
+        """All rows, ordered by id."""
+        return list(self._rows)
+
+    def in_force(self, parameter: str, on: date) -> PolicyRow:
+        """The version of ``parameter`` in force on ``on``.
+
+        If versions overlap, the one with the latest ``effective_from`` wins (a newer decree
+        supersedes an open-ended older one); equal starts are settled by the higher id, i.e.
+        the row entered last, so the answer is always deterministic.
+        """
+        if parameter not in PARAMETERS:
+            raise PolicyError("parameter", f"unknown parameter {parameter!r}", list(PARAMETERS))
+        _check_date("payment_date", on)
+        rows = self._by_parameter.get(parameter, [])
+        candidates = [row for row in rows if row.covers(on)]
+        if not candidates:
+            raise PolicyError(
+                "payment_date",
+                f"no {parameter} policy is in force on {on.isoformat()}; "
+                "a version covering this date must be entered first",
+                [row.period() for row in sorted(rows, key=lambda r: r.effective_from)] or None,
+            )
+        return max(candidates, key=lambda row: (row.effective_from, row.id))
+
+
+# --- typed access to row values -------------------------------------------------------------
+# The calculator reads values only through these, so the format of each parameter is defined
+# (and validated) in exactly one place.
+
+
+def int_value(row: PolicyRow) -> int:
+    """A positive whole number (VND amounts, multipliers)."""
+    return _positive_int(row.value, row.parameter)
+
+
+def rate_value(row: PolicyRow) -> Decimal:
+    """A fraction in [0, 1) given as a decimal string."""
+    value = _decimal(row.value, row.parameter)
+    if not Decimal(0) <= value < Decimal(1):
+        raise PolicyError("value", f"{row.parameter} must be in [0, 1), got {value}")
+    return value
+
+
+def ladder_value(row: PolicyRow) -> tuple[Decimal, ...]:
+    """Fractions of the first member's amount for ordinals 1..n; the last repeats."""
+    items = _list(row.value, row.parameter)
+    ladder = tuple(_decimal(item, row.parameter) for item in items)
+    if ladder[0] != Decimal(1):
+        raise PolicyError("value", f'{row.parameter} must start with "1" (the first member)')
+    for previous, current in zip(ladder, ladder[1:], strict=False):
+        if not Decimal(0) <= current <= previous:
+            raise PolicyError(
+                "value", f"{row.parameter} must be non-increasing fractions in [0, 1]"
+            )
+    return ladder
+
+
+def months_value(row: PolicyRow) -> tuple[int, ...]:
+    """A sorted set of allowed payment periods in months."""
+    return _month_list(row.value, row.parameter)
+
+
+def card_start_value(row: PolicyRow) -> HiCardStart:
+    """Waiting-period rule for household HI cards."""
+    data = _dict(row.value, row.parameter, {"waiting_days", "gap_months"})
+    return HiCardStart(
+        waiting_days=_non_negative_int(data["waiting_days"], f"{row.parameter}.waiting_days"),
+        gap_months=_positive_int(data["gap_months"], f"{row.parameter}.gap_months"),
+    )
+
+
+def support_value(row: PolicyRow) -> VsiSupport:
+    """State-support rates per group and the cap on supported months."""
+    data = _dict(row.value, row.parameter, {"rates", "max_months"})
+    raw_rates = _dict(data["rates"], f"{row.parameter}.rates", None)
+    unknown = sorted(set(raw_rates) - SUPPORT_GROUPS)
+    if unknown:
+        raise PolicyError(
+            "value",
+            f"{row.parameter}.rates has unknown group(s) {', '.join(map(repr, unknown))}",
+            sorted(SUPPORT_GROUPS),
+        )
+    if "other" not in raw_rates:
+        raise PolicyError("value", f'{row.parameter}.rates must include the fallback "other"')
+    rates: dict[str, Decimal] = {}
+    for group, raw in sorted(raw_rates.items()):
+        rate = _decimal(raw, f"{row.parameter}.rates.{group}")
+        if not Decimal(0) <= rate <= Decimal(1):
+            raise PolicyError("value", f"{row.parameter}.rates.{group} must be in [0, 1]")
+        rates[group] = rate
+    return VsiSupport(
+        rates=rates,
+        max_months=_non_negative_int(data["max_months"], f"{row.parameter}.max_months"),
+    )
+
+
+def payment_months_value(row: PolicyRow) -> VsiPaymentMonths:
+    """Allowed voluntary-SI periods and where advance (discounted) payment starts."""
+    data = _dict(row.value, row.parameter, {"allowed", "advance_from"})
+    return VsiPaymentMonths(
+        allowed=_month_list(data["allowed"], f"{row.parameter}.allowed"),
+        advance_from=_positive_int(data["advance_from"], f"{row.parameter}.advance_from"),
+    )
+
+
+_VALIDATORS: dict[str, Callable[[PolicyRow], object]] = {
+    "base_salary": int_value,
+    "hi_household_rate": rate_value,
+    "hi_household_ladder": ladder_value,
+    "hi_household_months": months_value,
+    "hi_card_start": card_start_value,
+    "vsi_rate": rate_value,
+    "vsi_income_floor": int_value,
+    "vsi_income_ceiling_multiplier": int_value,
+    "vsi_support": support_value,
+    "vsi_payment_months": payment_months_value,
+    "vsi_discount_rate": rate_value,
+}
+
+
+# --- private parsing helpers ----------------------------------------------------------------
+
+
+def _check_date(field: str, value: object) -> None:
+    # datetime is a subclass of date but compares badly with it and carries a time zone
+    # question; policy and payment days are calendar days.
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise PolicyError(field, f"must be a calendar date, got {value!r}")
+
+
+def _to_date(field: str, value: object) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PolicyError(field, f"must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+    _check_date(field, value)
+    assert isinstance(value, date)
+    return value
+
+
+def _decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value)
+        except InvalidOperation:
+            raise PolicyError("value", f"{what} must be a decimal string, got {value!r}") from None
+    else:
+        raise PolicyError(
+            "value",
+            f'{what} must be a decimal string such as "0.045" (numbers are refused so '
+            f"values stay exact), got {value!r}",
+        )
+    if not result.is_finite():
+        raise PolicyError("value", f"{what} must be finite, got {value!r}")
+    return result
+
+
+def _non_negative_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PolicyError("value", f"{what} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _positive_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PolicyError("value", f"{what} must be a whole number >= 1, got {value!r}")
+    return value
+
+
+def _list(value: object, what: str) -> list[Any]:
+    if not isinstance(value, list | tuple) or not value:
+        raise PolicyError("value", f"{what} must be a non-empty list, got {value!r}")
+    return list(value)
+
+
+def _month_list(value: object, what: str) -> tuple[int, ...]:
+    months = [_positive_int(item, what) for item in _list(value, what)]
+    if len(set(months)) != len(months):
+        raise PolicyError("value", f"{what} must not repeat a period, got {value!r}")
+    return tuple(sorted(months))
+
+
+def _dict(value: object, what: str, keys: set[str] | None) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PolicyError("value", f"{what} must be an object, got {value!r}")
+    if keys is not None and set(value) != keys:
+        raise PolicyError("value", f"{what} must have exactly the keys {sorted(keys)}")
+    return {str(key): item for key, item in value.items()}
