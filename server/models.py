@@ -10,15 +10,19 @@ from server.auth.models import (
     User,
 )
 from server.org.models import CollectionPoint, Commune, Province
+from server.policy.models import PolicyVersion
+from server.sync.models import ChangeLog
 
 __all__ = [
     "AgentPoint",
     "AuthSession",
+    "ChangeLog",
     "CollectionPoint",
     "Commune",
     "CoordinatorCommune",
     "Device",
     "LoginThrottle",
+    "PolicyVersion",
     "Province",
     "RefreshToken",
     "User",

@@ -1,0 +1,46 @@
+"""Writing to the change log, in commit order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from server.sync.models import ChangeLog
+
+# Any constant; all writers of the change log take this transaction-scoped lock on
+# PostgreSQL so that sequence numbers are handed out in commit order and a puller never
+# skips a row that commits after a higher one. SQLite writers are serial already.
+_CHANGE_LOG_LOCK = 7_300_001
+
+
+def record_change(
+    session: Session,
+    *,
+    entity: str,
+    entity_id: str | int,
+    payload: dict[str, Any],
+    op: str = "upsert",
+    province_code: int | None = None,
+    commune_code: int | None = None,
+    point_id: int | None = None,
+    user_id: int | None = None,
+) -> ChangeLog:
+    """Append a change visible to whoever the scope columns admit."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    row = ChangeLog(
+        entity=entity,
+        entity_id=str(entity_id),
+        op=op,
+        payload=payload,
+        province_code=province_code,
+        commune_code=commune_code,
+        point_id=point_id,
+        user_id=user_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
