@@ -1,0 +1,94 @@
+"""Every id-bearing route, called across scopes, answers 403 or 404 and never data.
+
+The guard test fails when a route gains a path parameter this file does not know, so a new
+route cannot skip the check: add its parameter to ``FOREIGN_IDS`` (and a body to ``BODIES``
+when the route validates one before it looks the id up).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from tests.factories import World, auth, build_world, login
+
+# For each caller, ids of things outside their scope, by path parameter name.
+# Each entry: param -> function(world, tokens) -> id that the caller must not reach.
+Foreign = Callable[[World, dict[str, dict[str, str]]], object]
+FOREIGN_IDS: dict[str, dict[str, Foreign]] = {
+    "coord1": {
+        "point_id": lambda w, t: w["p2"],
+        "user_id": lambda w, t: w["agent2"],
+        "device_id": lambda w, t: t["agent2"]["device_id"],
+    },
+    "agent1": {
+        "point_id": lambda w, t: w["p2"],
+        "user_id": lambda w, t: w["agent2"],
+        "device_id": lambda w, t: t["agent2"]["device_id"],
+    },
+    "admin_hn": {
+        "point_id": lambda w, t: w["p1"],
+        "user_id": lambda w, t: w["agent1"],
+        "device_id": lambda w, t: t["agent1"]["device_id"],
+    },
+}
+# Bodies valid enough to pass validation, so the scope check is what answers.
+BODIES: dict[tuple[str, str], dict[str, object]] = {}
+
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def _id_routes(app) -> list[tuple[str, str, list[str]]]:
+    """Every (method, path) with path parameters, from the OpenAPI schema the app serves."""
+    out = []
+    for path, operations in app.openapi()["paths"].items():
+        if _PARAM.search(path):
+            for method in sorted(operations):
+                out.append((method.upper(), path, _PARAM.findall(path)))
+    return out
+
+
+def test_every_id_bearing_route_is_covered_by_this_test(app):
+    known = set(FOREIGN_IDS["coord1"])
+    missing = {p for _, _, params in _id_routes(app) for p in params} - known
+    assert not missing, f"add these path parameters to FOREIGN_IDS in {__file__}: {missing}"
+
+
+@pytest.mark.parametrize("caller", sorted(FOREIGN_IDS))
+def test_id_bearing_routes_across_scopes_answer_403_or_404(client, engine, settings, app, caller):
+    world = build_world(engine, settings)
+    tokens = {who: login(client, who, device=f"dev-{who}") for who in ("agent1", "agent2")}
+    headers = auth(client, caller, device=f"dev-{caller}-x")
+    routes = _id_routes(app)
+    assert routes
+    for method, path, params in routes:
+        url = path
+        for param in params:
+            url = url.replace("{" + param + "}", str(FOREIGN_IDS[caller][param](world, tokens)))
+        body = BODIES.get((method, path), {})
+        r = client.request(
+            method, url, headers=headers, json=body if method in {"POST", "PATCH", "PUT"} else None
+        )
+        assert r.status_code in {403, 404}, f"{caller} {method} {url} -> {r.status_code} {r.text}"
+        assert "items" not in r.json()
+
+
+def test_list_endpoints_only_show_scoped_rows(client, engine, settings):
+    w = build_world(engine, settings)
+    coord = auth(client, "coord1")
+    points = client.get("/api/v1/points", headers=coord).json()
+    assert [p["id"] for p in points["items"]] == [w["p1"]]
+    users = client.get("/api/v1/users", headers=coord).json()
+    assert {u["id"] for u in users["items"]} == {w["coord1"], w["agent1"]}
+    agent = auth(client, "agent1")
+    assert [u["id"] for u in client.get("/api/v1/users", headers=agent).json()["items"]] == [
+        w["agent1"]
+    ]
+    admin_hn = auth(client, "admin_hn")
+    hn_points = client.get("/api/v1/points", headers=admin_hn).json()
+    assert [p["id"] for p in hn_points["items"]] == [w["p_hn"]]
+    admin = auth(client, "admin")
+    all_points = client.get("/api/v1/points", headers=admin).json()
+    assert {p["id"] for p in all_points["items"]} == {w["p1"], w["p2"]}
