@@ -9,7 +9,15 @@ from server.auth.models import (
     RefreshToken,
     User,
 )
+from server.enrollments.models import (
+    Enrollment,
+    EnrollmentAudit,
+    EnrollmentRevision,
+    ReceiptBlock,
+    ReceiptUse,
+)
 from server.org.models import CollectionPoint, Commune, Province
+from server.participants.models import Participant
 from server.policy.models import PolicyVersion
 from server.sync.models import ChangeLog
 
@@ -21,9 +29,15 @@ __all__ = [
     "Commune",
     "CoordinatorCommune",
     "Device",
+    "Enrollment",
+    "EnrollmentAudit",
+    "EnrollmentRevision",
     "LoginThrottle",
+    "Participant",
     "PolicyVersion",
     "Province",
+    "ReceiptBlock",
+    "ReceiptUse",
     "RefreshToken",
     "User",
 ]

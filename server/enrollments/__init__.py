@@ -1,0 +1,1 @@
+"""Sign-ups: push ingestion, review, receipts and the audit log."""

@@ -1,0 +1,1 @@
+"""The participants register and renewals."""
