@@ -14,6 +14,7 @@ from server.errors import install_handlers
 from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
+from server.targets.routes import router as targets_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     for router in (health_router, auth_router, org_router):
         app.include_router(router)
+    app.include_router(targets_router)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

@@ -19,14 +19,18 @@ from server.enrollments.models import (
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.policy.models import PolicyVersion
+from server.reports.models import CommissionRate, CommunePopulation
 from server.sync.models import ChangeLog
+from server.targets.models import Target, TargetRevision
 
 __all__ = [
     "AgentPoint",
     "AuthSession",
     "ChangeLog",
+    "CommissionRate",
     "CollectionPoint",
     "Commune",
+    "CommunePopulation",
     "CoordinatorCommune",
     "Device",
     "Enrollment",
@@ -39,5 +43,7 @@ __all__ = [
     "ReceiptBlock",
     "ReceiptUse",
     "RefreshToken",
+    "Target",
+    "TargetRevision",
     "User",
 ]

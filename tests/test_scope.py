@@ -17,25 +17,32 @@ from tests.factories import World, auth, build_world, login
 # For each caller, ids of things outside their scope, by path parameter name.
 # Each entry: param -> function(world, tokens) -> id that the caller must not reach.
 Foreign = Callable[[World, dict[str, dict[str, str]]], object]
+# The world has no targets; cross-scope reads of real targets are in tests/targets/.
+_NO_TARGET = 10**9
 FOREIGN_IDS: dict[str, dict[str, Foreign]] = {
     "coord1": {
         "point_id": lambda w, t: w["p2"],
         "user_id": lambda w, t: w["agent2"],
         "device_id": lambda w, t: t["agent2"]["device_id"],
+        "target_id": lambda w, t: _NO_TARGET,
     },
     "agent1": {
         "point_id": lambda w, t: w["p2"],
         "user_id": lambda w, t: w["agent2"],
         "device_id": lambda w, t: t["agent2"]["device_id"],
+        "target_id": lambda w, t: _NO_TARGET,
     },
     "admin_hn": {
         "point_id": lambda w, t: w["p1"],
         "user_id": lambda w, t: w["agent1"],
         "device_id": lambda w, t: t["agent1"]["device_id"],
+        "target_id": lambda w, t: _NO_TARGET,
     },
 }
 # Bodies valid enough to pass validation, so the scope check is what answers.
-BODIES: dict[tuple[str, str], dict[str, object]] = {}
+BODIES: dict[tuple[str, str], dict[str, object]] = {
+    ("PATCH", "/api/v1/targets/{target_id}"): {"value": 1, "reason": "scope check"},
+}
 
 _PARAM = re.compile(r"{(\w+)}")
 

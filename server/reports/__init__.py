@@ -1,0 +1,1 @@
+"""Progress against plan, coverage and commission reports."""

@@ -1,0 +1,48 @@
+"""Reference figures the reports need besides sign-ups: population and commission rates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column
+from sqlmodel import Field, SQLModel
+
+from server.dbtypes import UTCDateTime, utcnow
+
+
+class CommunePopulation(SQLModel, table=True):
+    """A commune's population for a year, the denominator of coverage rates."""
+
+    __tablename__ = "commune_population"
+
+    commune_code: int = Field(
+        foreign_key="commune.code", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    population: int = Field(sa_column=Column(BigInteger, nullable=False))
+    working_age: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source: str = Field(default="", max_length=200)
+    loaded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    loaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CommissionRate(SQLModel, table=True):
+    """An agent commission rate from the collection contract, by scheme and sign-up kind.
+
+    Commission = amount collected x ``rate_bp`` / 10,000 + ``per_participant_vnd`` per
+    participant, for sign-ups paid while the rate was in effect.
+    """
+
+    __tablename__ = "commission_rate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    province_code: int = Field(foreign_key="province.code", index=True)
+    scheme: str = Field(max_length=20)
+    kind: str = Field(max_length=10)  # new or renewal
+    rate_bp: int = Field(ge=0, le=10_000)
+    per_participant_vnd: int = Field(default=0, ge=0)
+    effective_from: date
+    effective_to: date | None = None
+    contract_ref: str = Field(default="", max_length=200)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Targets (plans) per period, scheme, kind and metric, for collection points and agents."""
