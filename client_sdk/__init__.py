@@ -1,0 +1,35 @@
+"""field-enroll's client SDK: record sign-ups offline and sync them with the server.
+
+Public surface: ``FieldClient`` and its result types, the retry policy, and the error tree.
+See docs/client-sdk.md for an example.
+"""
+
+from client_sdk.api import RetryPolicy
+from client_sdk.client import FieldClient, LocalRecord, ReceiptSummary, SyncProgress, SyncReport
+from client_sdk.errors import (
+    AuthError,
+    ConflictError,
+    FieldEnrollError,
+    LoginRequired,
+    NetworkError,
+    ReceiptBlockExhausted,
+    ServerError,
+    ValidationError,
+)
+
+__all__ = [
+    "AuthError",
+    "ConflictError",
+    "FieldClient",
+    "FieldEnrollError",
+    "LocalRecord",
+    "LoginRequired",
+    "NetworkError",
+    "ReceiptBlockExhausted",
+    "ReceiptSummary",
+    "RetryPolicy",
+    "ServerError",
+    "SyncProgress",
+    "SyncReport",
+    "ValidationError",
+]

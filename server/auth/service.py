@@ -28,6 +28,12 @@ from server.errors import Forbidden, NotAuthenticated, TooManyRequests
 from server.org.models import CollectionPoint
 
 _LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+_SESSION_ENDED = {
+    "device_revoked": "this device has been revoked; ask your coordinator",
+    "password_changed": "the password was changed; log in again with the new one",
+    "refresh_token_reuse": "this session was revoked after a refresh token was reused; log in again",
+    "logout": "logged out; log in again",
+}
 
 
 @dataclass
@@ -210,8 +216,9 @@ def logout(session: Session, *, principal: Principal) -> None:
 
 def _check_session_usable(session: Session, auth_session: AuthSession) -> tuple[User, Device]:
     if auth_session.revoked_at is not None:
+        reason = auth_session.revoked_reason or "ended"
         raise NotAuthenticated(
-            "session ended; log in again", extra={"reason": auth_session.revoked_reason}
+            _SESSION_ENDED.get(reason, "session ended; log in again"), extra={"reason": reason}
         )
     device = session.get(Device, auth_session.device_id)
     if device is None or device.revoked_at is not None:
