@@ -31,7 +31,7 @@ _LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 _SESSION_ENDED = {
     "device_revoked": "this device has been revoked; ask your coordinator",
     "password_changed": "the password was changed; log in again with the new one",
-    "refresh_token_reuse": "this session was revoked after a refresh token was reused; log in again",
+    "refresh_token_reuse": "session revoked: a used refresh token was presented again; log in",
     "logout": "logged out; log in again",
 }
 
