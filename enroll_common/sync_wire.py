@@ -1,0 +1,329 @@
+"""The sync contract: the sign-up record a device pushes, the per-record answers, the pull page.
+
+Shared by the server and the client SDK so both validate a record the same way. The
+record is the *whole* state of a sign-up at one ``rev``: a correction re-sends every field
+at a higher ``rev``. Who captured it (agent, device) comes from the access token, never
+from the body. See docs/sync-protocol.md for the protocol around these shapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+
+from enroll_common.text import normalize_name
+from enroll_common.wire import Inbound
+
+MAX_PUSH_RECORDS = 500
+"""Records in one push; a larger batch is refused whole with 413."""
+
+MAX_PULL_LIMIT = 1000
+"""Changes in one pull page; a larger ``limit`` is capped to this."""
+
+CITIZEN_ID_PATTERN = r"^\d{12}$"
+SI_CODE_PATTERN = r"^\d{10}$"
+HOUSEHOLD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
+PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
+
+
+class SchemeName(StrEnum):
+    VOLUNTARY_SI = "voluntary_si"
+    HOUSEHOLD_HI = "household_hi"
+
+
+class EnrollmentKind(StrEnum):
+    NEW = "new"
+    RENEWAL = "renewal"
+
+
+class EnrollmentStatus(StrEnum):
+    """Review state. ``approved`` and ``rejected`` are final (the record is frozen)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RETURNED = "returned"
+
+
+class PushStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+    REJECTED = "rejected"
+
+
+class ConflictReason(StrEnum):
+    SAME_REV_OTHER_CONTENT = "same_rev_other_content"
+    STALE_REV = "stale_rev"
+    FROZEN = "frozen"
+    NOT_EDITABLE = "not_editable"
+    NOT_YOURS = "not_yours"
+
+
+class Flag(StrEnum):
+    """Why a coordinator should look at an accepted record."""
+
+    AMOUNT_ADJUSTED = "amount_adjusted"
+    HOUSEHOLD_ORDINAL_CHANGED = "household_ordinal_changed"
+    POSSIBLE_DUPLICATE = "possible_duplicate"
+    FUTURE_DATED = "future_dated"
+    LATE_UPLOAD = "late_upload"
+
+
+# --- the record a device pushes ---------------------------------------------------------------
+
+
+class Person(Inbound):
+    full_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date
+    sex: Literal["male", "female"]
+    citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="12-digit CCCD.")
+    si_code: str | None = Field(
+        default=None, pattern=SI_CODE_PATTERN, description="10-digit social insurance code."
+    )
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    commune_code: int = Field(ge=1, description="Official code of the commune of residence.")
+    address: str = Field(default="", max_length=300)
+
+    @field_validator("full_name", "address")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return normalize_name(value)
+
+
+class HouseholdMember(Inbound):
+    full_name: str = Field(min_length=1, max_length=200)
+    citizen_id: str | None = Field(default=None, pattern=CITIZEN_ID_PATTERN)
+    relation: str = Field(default="", max_length=50)
+
+    @field_validator("full_name")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return normalize_name(value)
+
+
+class Household(Inbound):
+    code: str = Field(pattern=HOUSEHOLD_CODE_PATTERN, description="Household (hộ) code.")
+    ordinal: int = Field(ge=1, le=50, description="The member's ordinal as the device computed it.")
+    members: list[HouseholdMember] = Field(default_factory=list, max_length=30)
+
+
+class Gps(Inbound):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class EnrollmentRecord(Inbound):
+    """One sign-up at one revision, as captured on the device."""
+
+    id: UUID = Field(description="Generated on the device when the sign-up is first recorded.")
+    rev: int = Field(ge=1, le=1_000_000, description="1 at capture; +1 for each correction.")
+    scheme: SchemeName
+    kind: EnrollmentKind = EnrollmentKind.NEW
+    person: Person
+    household: Household | None = Field(default=None, description="Required for household_hi.")
+    monthly_income_vnd: int | None = Field(default=None, description="Required for voluntary_si.")
+    support_groups: list[str] = Field(default_factory=list, max_length=5)
+    months: int = Field(ge=1, le=120)
+    payment_date: date
+    amount_collected_vnd: int = Field(ge=0, le=10_000_000_000)
+    receipt_number: int = Field(ge=1, description="From a block issued to this device.")
+    captured_at: AwareDatetime = Field(description="Device clock at capture (not trusted).")
+    gps: Gps | None = None
+    point_id: int = Field(ge=1, description="Collection point the agent works for.")
+
+    @model_validator(mode="after")
+    def _scheme_fields(self) -> EnrollmentRecord:
+        if self.scheme is SchemeName.HOUSEHOLD_HI and self.household is None:
+            raise ValueError("household is required for household_hi")
+        if self.scheme is SchemeName.VOLUNTARY_SI and self.monthly_income_vnd is None:
+            raise ValueError("monthly_income_vnd is required for voluntary_si")
+        return self
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON body: equal hashes mean the same content."""
+        return content_hash(self.model_dump(mode="json"))
+
+
+def canonical_json(body: dict[str, Any]) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: the form the content hash is taken over."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+class PushRequest(Inbound):
+    """A batch. Records are validated one by one, so one malformed record is rejected alone."""
+
+    records: list[Any] = Field(description=f"Up to {MAX_PUSH_RECORDS} records.")
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+    allowed: list[str] | None = None
+
+
+class QuoteLineOut(BaseModel):
+    code: str
+    label: str
+    amount_vnd: int
+
+
+class Accepted(BaseModel):
+    """What the server made of an accepted record (the same body again for a duplicate)."""
+
+    rev: int
+    record_status: EnrollmentStatus
+    amount_vnd: int = Field(description="Recomputed by the server: what should be collected.")
+    amount_collected_vnd: int
+    adjustment_vnd: int = Field(
+        description="amount_vnd - amount_collected_vnd: > 0 collect more, < 0 refund."
+    )
+    household_ordinal: int | None
+    coverage_start: date
+    coverage_end: date
+    lines: list[QuoteLineOut]
+    policy_versions: dict[str, int]
+    flags: list[Flag]
+    verification_code: str
+    received_at: datetime
+
+
+class ServerVersion(BaseModel):
+    """The stored state of a record, sent back with a conflict."""
+
+    rev: int
+    record_status: EnrollmentStatus
+    review_reason: str | None
+    record: dict[str, Any]
+    accepted: Accepted | None
+
+
+class PushResult(BaseModel):
+    index: int = Field(description="Position of the record in the request.")
+    id: str | None
+    rev: int | None
+    status: PushStatus
+    accepted: Accepted | None = None
+    reason: ConflictReason | None = None
+    detail: str | None = None
+    server_version: ServerVersion | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class PushResponse(BaseModel):
+    results: list[PushResult]
+    accepted: int
+    duplicate: int
+    conflict: int
+    rejected: int
+
+
+# --- pull -------------------------------------------------------------------------------------
+
+
+class Change(BaseModel):
+    seq: int
+    entity: str
+    entity_id: str
+    op: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class PullPage(BaseModel):
+    changes: list[Change]
+    next_cursor: str = Field(description="Pass as ``cursor`` next time (opaque).")
+    has_more: bool
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+
+class ReceiptBlockRequest(Inbound):
+    size: int = Field(default=50, ge=1, le=1000)
+
+
+class ReceiptBlockOut(BaseModel):
+    id: int
+    device_id: int
+    agent_id: int
+    first_number: int
+    last_number: int
+    issued_at: datetime
+
+
+class VoidRequest(Inbound):
+    receipt_number: int = Field(ge=1)
+    reason: str = Field(min_length=3, max_length=300)
+
+
+class VoidOut(BaseModel):
+    receipt_number: int
+    device_id: int
+    reason: str
+    voided_at: datetime
+
+
+class Verification(BaseModel):
+    """What anyone holding a verification code may learn: enough to trust the receipt."""
+
+    valid: bool
+    enrollment_id: str
+    rev: int
+    current: bool = Field(description="False when a later correction superseded this revision.")
+    record_status: EnrollmentStatus
+    scheme: SchemeName
+    participant: str = Field(description="Name with the given name only initialled.")
+    receipt_number: int
+    amount_vnd: int
+    coverage_start: date
+    coverage_end: date
+    point_name: str
+    received_at: datetime
+
+
+__all__ = [
+    "MAX_PULL_LIMIT",
+    "MAX_PUSH_RECORDS",
+    "Accepted",
+    "Change",
+    "ConflictReason",
+    "EnrollmentKind",
+    "EnrollmentRecord",
+    "EnrollmentStatus",
+    "FieldProblem",
+    "Flag",
+    "Gps",
+    "Household",
+    "HouseholdMember",
+    "Person",
+    "PullPage",
+    "PushRequest",
+    "PushResponse",
+    "PushResult",
+    "PushStatus",
+    "QuoteLineOut",
+    "ReceiptBlockOut",
+    "ReceiptBlockRequest",
+    "SchemeName",
+    "ServerVersion",
+    "Verification",
+    "VoidOut",
+    "VoidRequest",
+    "canonical_json",
+    "content_hash",
+]
