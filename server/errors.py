@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from enroll_common.errors import PolicyError
+
 log = logging.getLogger("field_enroll.errors")
 
 
@@ -98,6 +100,20 @@ def install_handlers(app: FastAPI) -> None:
         body = exc.body()
         body["request_id"] = _request_id(request)
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(PolicyError)
+    async def _policy(request: Request, exc: PolicyError) -> JSONResponse:
+        # The shared calculator's refusal: same field and allowed values the client shows.
+        return JSONResponse(
+            {
+                "type": "policy_error",
+                "detail": str(exc),
+                "field": exc.field,
+                "allowed": exc.allowed,
+                "request_id": _request_id(request),
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,6 +14,7 @@ from server.errors import install_handlers
 from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
+from server.policy.routes import router as policy_router
 from server.targets.routes import router as targets_router
 
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
     )
     install_handlers(app)
+    app.include_router(policy_router)
     for router in (health_router, auth_router, org_router):
         app.include_router(router)
     app.include_router(targets_router)

@@ -31,9 +31,12 @@ from server.config import Settings
 from server.db import make_engine
 from server.main import create_app
 from server.migrate import upgrade
+from server.policy.initial import restore_initial_policy
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
-REFERENCE_TABLES = {"alembic_version", "province", "commune", "policy_version"}
+# policy_version is emptied by TRUNCATE app_user CASCADE (its created_by FK), so it is
+# truncated too and refilled with the shipped rows, as migrated (see server/policy/initial.py).
+REFERENCE_TABLES = {"alembic_version", "province", "commune"}
 
 
 def _pg_admin_url() -> str:
@@ -106,6 +109,7 @@ def _truncate_pg(url: str) -> None:
         ]
         if tables:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        restore_initial_policy(conn)
     engine.dispose()
 
 

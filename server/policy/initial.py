@@ -1,0 +1,66 @@
+"""The policy rows shipped with the code (loaded by migration 0002).
+
+Also used to put a truncated test database back into the migrated state: on PostgreSQL,
+``TRUNCATE app_user CASCADE`` empties ``policy_version`` too (its ``created_by`` refers to
+``app_user``), so the test fixtures restore these rows and their change-log entries.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, text
+
+from server.policy.models import PolicyVersion
+from server.sync.models import ChangeLog
+
+INITIAL_POLICY_FILE = Path(__file__).parent / "data" / "initial_policy.json"
+
+
+def initial_policy_dicts() -> list[dict[str, Any]]:
+    """The shipped rows, in ``PolicyRow.to_dict()`` form."""
+    rows: list[dict[str, Any]] = json.loads(INITIAL_POLICY_FILE.read_text(encoding="utf-8"))
+    return rows
+
+
+def restore_initial_policy(conn: Connection) -> None:
+    """Insert the shipped rows and their change-log entries into empty tables, as 0002 does."""
+    rows = initial_policy_dicts()
+    now = datetime.now(UTC)
+    conn.execute(
+        insert(PolicyVersion),
+        [
+            {
+                **r,
+                "effective_from": date.fromisoformat(r["effective_from"]),
+                "effective_to": date.fromisoformat(r["effective_to"])
+                if r["effective_to"]
+                else None,
+                "created_at": now,
+            }
+            for r in rows
+        ],
+    )
+    conn.execute(
+        insert(ChangeLog),
+        [
+            {
+                "entity": "policy_version",
+                "entity_id": str(r["id"]),
+                "op": "upsert",
+                "payload": r,
+                "created_at": now,
+            }
+            for r in rows
+        ],
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('policy_version', 'id'), "
+                "(SELECT max(id) FROM policy_version))"
+            )
+        )
