@@ -33,8 +33,19 @@ def main(
         Path, typer.Option(envvar="FIELD_ENROLL_DATA_DIR", help="Where this device keeps its data.")
     ] = DEFAULT_DATA_DIR,
     json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=20,
+            envvar="FIELD_ENROLL_RETRIES",
+            help="Attempts per request on a bad network.",
+        ),
+    ] = 6,
 ) -> None:
-    ctx.obj = State(server=server, data_dir=data_dir.expanduser(), json=json, console=Console())
+    ctx.obj = State(
+        server=server, data_dir=data_dir.expanduser(), json=json, console=Console(), retries=retries
+    )
 
 
 for group in (account.app, records.app, sync.app, info.app):

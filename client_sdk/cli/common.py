@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from client_sdk.api import RetryPolicy
 from client_sdk.client import FieldClient
 from client_sdk.errors import (
     AuthError,
@@ -44,9 +45,10 @@ class State:
     data_dir: Path
     json: bool
     console: Console
+    retries: int = 6
 
     def client(self) -> FieldClient:
-        return FieldClient(self.server, self.data_dir)
+        return FieldClient(self.server, self.data_dir, retry=RetryPolicy(max_attempts=self.retries))
 
     def emit(self, data: Any) -> None:
         """Print machine-readable JSON (for --json)."""

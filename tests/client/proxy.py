@@ -110,15 +110,21 @@ class FaultProxy:
                 line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")
             ]
             head_lines.append(b"Connection: close")
-            upstream = socket.create_connection(self.upstream, timeout=60)
+            try:
+                upstream = socket.create_connection(self.upstream, timeout=60)
+            except OSError:
+                return  # server down: the client sees its connection closed
+            response = b""
             with upstream:
-                upstream.sendall(b"\r\n".join(head_lines) + b"\r\n\r\n" + body)
-                response = b""
-                while True:
-                    chunk = upstream.recv(65536)
-                    if not chunk:
-                        break
-                    response += chunk
+                try:
+                    upstream.sendall(b"\r\n".join(head_lines) + b"\r\n\r\n" + body)
+                    while True:
+                        chunk = upstream.recv(65536)
+                        if not chunk:
+                            break
+                        response += chunk
+                except OSError:
+                    return
             if cut:
                 self.cut_count += 1
                 return  # the server answered; the client never hears it
