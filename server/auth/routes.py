@@ -67,6 +67,9 @@ def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
 def me(principal: CurrentPrincipal, session: SessionDep) -> MePublic:
     """Who the token belongs to, with their scope."""
     public = users.to_public(session, principal.user)
+    if principal.role is Role.AGENT:
+        # An agent's area is the communes of their points: what the device defaults to.
+        public.commune_codes = sorted(principal.commune_codes)
     return MePublic(**public.model_dump(), device_id=principal.device_id)
 
 

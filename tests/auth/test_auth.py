@@ -208,3 +208,10 @@ def test_missing_token_is_401(client, world):
     r = client.get("/api/v1/me")
     assert r.status_code == 401
     assert r.json()["type"] == "not_authenticated"
+
+
+def test_me_gives_an_agent_the_communes_of_their_points(client, world):
+    body = client.get("/api/v1/me", headers=auth(client, "agent1")).json()
+    assert body["role"] == "agent"
+    assert body["commune_codes"] == [24373]
+    assert body["point_ids"] == [world["p1"]]
