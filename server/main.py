@@ -15,6 +15,7 @@ from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
 from server.policy.routes import router as policy_router
+from server.reports.routes import router as reports_router
 from server.targets.routes import router as targets_router
 
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health_router, auth_router, org_router):
         app.include_router(router)
     app.include_router(targets_router)
+    app.include_router(reports_router)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

@@ -19,7 +19,12 @@ from server.enrollments.models import (
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.policy.models import PolicyVersion
-from server.reports.models import CommissionRate, CommunePopulation
+from server.reports.models import (
+    CommissionRate,
+    CommunePopulation,
+    ProgressRefresh,
+    ProgressSummary,
+)
 from server.sync.models import ChangeLog
 from server.targets.models import Target, TargetRevision
 
@@ -39,6 +44,8 @@ __all__ = [
     "LoginThrottle",
     "Participant",
     "PolicyVersion",
+    "ProgressRefresh",
+    "ProgressSummary",
     "Province",
     "ReceiptBlock",
     "ReceiptUse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger, Column, Index
 from sqlmodel import Field, SQLModel
 
 from server.dbtypes import UTCDateTime, utcnow
@@ -46,3 +46,51 @@ class CommissionRate(SQLModel, table=True):
     contract_ref: str = Field(default="", max_length=200)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProgressSummary(SQLModel, table=True):
+    """Sign-ups pre-aggregated per month, agent, point, scheme, kind and status.
+
+    Rebuilt per province and year from ``enrollment`` (see ``server.reports.summary``), so a
+    province report sums a few thousand rows instead of scanning millions of sign-ups.
+    ``first_*`` count a participant once per (scheme, month/quarter/year): the row holding a
+    participant's first accepted sign-up of that period gets the 1, so distinct counts of
+    any period and any level are plain sums. ``*_all`` ignore the kind (for "all" targets),
+    ``*_kind`` count once per kind.
+    """
+
+    __tablename__ = "progress_summary"
+    __table_args__ = (Index("ix_progress_summary_province_code_year", "province_code", "year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    province_code: int
+    year: int
+    month: int
+    commune_code: int
+    point_id: int
+    agent_id: int
+    scheme: str = Field(max_length=20)
+    kind: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    sign_ups: int = 0
+    amount_vnd: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    first_m_all: int = 0
+    first_q_all: int = 0
+    first_y_all: int = 0
+    first_m_kind: int = 0
+    first_q_kind: int = 0
+    first_y_kind: int = 0
+    due_renewal: int = 0
+
+
+class ProgressRefresh(SQLModel, table=True):
+    """When a province-year of ``progress_summary`` was last rebuilt, and from what state."""
+
+    __tablename__ = "progress_refresh"
+
+    province_code: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    watermark: str = Field(max_length=100)
+    refreshed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    duration_ms: int = 0
+    rows: int = 0
