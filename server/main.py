@@ -10,12 +10,15 @@ from server.auth.security import Passwords, Tokens
 from server.auth.service import AuthContext
 from server.config import Settings
 from server.db import make_engine
+from server.enrollments.routes import router as enrollments_router
 from server.errors import install_handlers
 from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
+from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
 from server.reports.routes import router as reports_router
+from server.sync.routes import router as sync_router
 from server.targets.routes import router as targets_router
 
 
@@ -38,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(targets_router)
     app.include_router(reports_router)
+    for router in (sync_router, enrollments_router, participants_router):
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

@@ -43,9 +43,13 @@ FOREIGN_IDS: dict[str, dict[str, Foreign]] = {
 # (403 for non-admins, 404 for admins, never data); policy access is tested in tests/policy/.
 for _foreign in FOREIGN_IDS.values():
     _foreign["version_id"] = lambda w, t: 10**9
+    # The world has no sign-ups; cross-scope reads of real ones are in tests/enrollments/.
+    _foreign["enrollment_id"] = lambda w, t: "00000000-0000-4000-8000-000000000000"
 # Bodies valid enough to pass validation, so the scope check is what answers.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/api/v1/targets/{target_id}"): {"value": 1, "reason": "scope check"},
+    ("POST", "/api/v1/enrollments/{enrollment_id}/review"): {"decision": "approve"},
+    ("POST", "/api/v1/devices/{device_id}/receipt-blocks"): {"size": 10},
 }
 
 _PARAM = re.compile(r"{(\w+)}")

@@ -144,9 +144,7 @@ class ReceiptUse(SQLModel, table=True):
 
     __tablename__ = "receipt_use"
 
-    receipt_number: int = Field(
-        sa_column=Column(BigInteger, primary_key=True, autoincrement=False)
-    )
+    receipt_number: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     block_id: int = Field(foreign_key="receipt_block.id", index=True)
     device_id: int = Field(foreign_key="device.id")
     kind: str = Field(max_length=10)  # "enrollment" | "void"

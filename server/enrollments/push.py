@@ -1,0 +1,681 @@
+"""Ingesting a pushed batch: one answer per record, each record in its own savepoint.
+
+The server never trusts the device's amount, ordinal or coverage: it re-prices every
+record with the shared calculator and the policy rows in the database, and reports the
+difference as an adjustment. Idempotency comes from constraints (see ``models``): when a
+concurrent process stores the same row first, the insert fails, the savepoint rolls back,
+and the record is decided again against what is now committed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, col, select
+
+from enroll_common.calculator import Quote, QuoteRequest, Scheme, quote
+from enroll_common.errors import PolicyError
+from enroll_common.policy import PolicySet
+from enroll_common.sync_wire import (
+    MAX_PUSH_RECORDS,
+    Accepted,
+    ConflictReason,
+    EnrollmentRecord,
+    EnrollmentStatus,
+    FieldProblem,
+    Flag,
+    PushResponse,
+    PushResult,
+    PushStatus,
+    QuoteLineOut,
+    SchemeName,
+    ServerVersion,
+    content_hash,
+)
+from server.auth.models import Role
+from server.auth.scope import Principal
+from server.dbtypes import utcnow
+from server.enrollments.audit import audit
+from server.enrollments.models import Enrollment, EnrollmentRevision, ReceiptBlock, ReceiptUse
+from server.errors import Forbidden, PayloadTooLarge
+from server.org.models import CollectionPoint, Commune
+from server.participants.models import Participant
+from server.participants.service import publish_participants, refresh_participant
+from server.policy.service import load_policy_set, mark_used, today_local
+
+LIVE_STATUSES = (
+    EnrollmentStatus.PENDING.value,
+    EnrollmentStatus.APPROVED.value,
+    EnrollmentStatus.RETURNED.value,
+)
+"""Statuses that count as coverage for ordinals and duplicate checks (not ``rejected``)."""
+
+FROZEN_STATUSES = (EnrollmentStatus.APPROVED.value, EnrollmentStatus.REJECTED.value)
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""Device clocks drift; a capture this little ahead of the server is not flagged."""
+
+_CALCULATOR_FIELDS = {
+    "household_ordinal": "household.ordinal",
+    "previous_coverage_end": "payment_date",
+    "support_months_used": "support_groups",
+}
+_RACE_RETRIES = 3
+_RETRYABLE = {"40P01", "40001"}  # deadlock, serialization failure
+
+
+@dataclass
+class PushContext:
+    """What every record of one batch is judged with."""
+
+    principal: Principal
+    device_id: int
+    now: datetime
+    today: date
+    max_age_days: int
+    verify_key: bytes
+    policy: PolicySet
+    touched_participants: set[int] = field(default_factory=set)
+
+
+def verification_key(secret: str) -> bytes:
+    """A key of its own for verification codes, derived from the server secret."""
+    return hmac.new(secret.encode(), b"field-enroll/receipt-verification/v1", "sha256").digest()
+
+
+def verification_code(key: bytes, *, enrollment_id: str, content_hash: str, seq: int) -> str:
+    """10 base32 characters (50 bits): short enough to read out, too many to guess."""
+    mac = hmac.new(key, f"{enrollment_id}|{content_hash}|{seq}".encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()).decode()[:10]
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def push_batch(
+    session: Session,
+    *,
+    principal: Principal,
+    records: Sequence[Any],
+    max_age_days: int,
+    secret: str,
+) -> PushResponse:
+    """Judge every record of a batch; the caller commits once at the end."""
+    if principal.role is not Role.AGENT:
+        raise Forbidden("only agents push sign-ups")
+    if principal.device_id is None:
+        raise Forbidden("pushing needs a device login")
+    if len(records) > MAX_PUSH_RECORDS:
+        raise PayloadTooLarge(
+            f"a push carries at most {MAX_PUSH_RECORDS} records, got {len(records)}; "
+            "split the batch",
+            field="records",
+            extra={"limit": MAX_PUSH_RECORDS},
+        )
+    for attempt in range(_RACE_RETRIES):
+        try:
+            results = _judge_all(session, principal, records, max_age_days, secret)
+            break
+        except DBAPIError as exc:
+            # Two pushes touching the same rows in different orders can deadlock on
+            # PostgreSQL; the loser's transaction is void, so judge the batch again.
+            if (
+                getattr(exc.orig, "sqlstate", None) not in _RETRYABLE
+                or attempt == _RACE_RETRIES - 1
+            ):
+                raise
+            session.rollback()
+    counts = {status: sum(1 for r in results if r.status is status) for status in PushStatus}
+    return PushResponse(
+        results=results,
+        accepted=counts[PushStatus.ACCEPTED],
+        duplicate=counts[PushStatus.DUPLICATE],
+        conflict=counts[PushStatus.CONFLICT],
+        rejected=counts[PushStatus.REJECTED],
+    )
+
+
+def _judge_all(
+    session: Session,
+    principal: Principal,
+    records: Sequence[Any],
+    max_age_days: int,
+    secret: str,
+) -> list[PushResult]:
+    """Records in request order, so within a batch the earlier one wins a receipt number
+    or the lower household ordinal, as the agent recorded them."""
+    assert principal.device_id is not None
+    now = utcnow()
+    ctx = PushContext(
+        principal=principal,
+        device_id=principal.device_id,
+        now=now,
+        today=today_local(),
+        max_age_days=max_age_days,
+        verify_key=verification_key(secret),
+        policy=load_policy_set(session),
+    )
+    results = [_push_one(session, ctx, i, raw) for i, raw in enumerate(records)]
+    publish_participants(session, sorted(ctx.touched_participants))
+    return results
+
+
+def _raw_id(raw: Any) -> str | None:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return str(raw["id"]).lower()
+    return None
+
+
+def _raw_rev(raw: Any) -> int | None:
+    rev = raw.get("rev") if isinstance(raw, dict) else None
+    return rev if isinstance(rev, int) and not isinstance(rev, bool) else None
+
+
+def _push_one(session: Session, ctx: PushContext, index: int, raw: Any) -> PushResult:
+    try:
+        record = EnrollmentRecord.model_validate(raw)
+    except ValidationError as exc:
+        return PushResult(
+            index=index,
+            id=_raw_id(raw),
+            rev=_raw_rev(raw),
+            status=PushStatus.REJECTED,
+            detail="the record does not match the schema",
+            errors=[
+                FieldProblem(field=".".join(str(p) for p in e["loc"]) or "record", message=e["msg"])
+                for e in exc.errors()
+            ],
+        )
+    for attempt in range(_RACE_RETRIES):
+        touched: set[int] = set()
+        try:
+            with session.begin_nested():
+                result = _decide(session, ctx, index, record, touched)
+            ctx.touched_participants |= touched
+            return result
+        except IntegrityError:
+            # Another process committed the same record, receipt or participant first:
+            # the savepoint is gone; decide again against what is committed now.
+            if attempt == _RACE_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _decide(
+    session: Session, ctx: PushContext, index: int, record: EnrollmentRecord, touched: set[int]
+) -> PushResult:
+    record_id = str(record.id)
+    body = record.model_dump(mode="json")
+    digest = content_hash(body)
+    base = {"index": index, "id": record_id, "rev": record.rev}
+    existing = session.get(Enrollment, record_id, with_for_update=True)
+    if existing is not None:
+        if existing.agent_id != ctx.principal.user_id:
+            return PushResult(
+                **base,
+                status=PushStatus.CONFLICT,
+                reason=ConflictReason.NOT_YOURS,
+                detail="this id belongs to a record of another agent; generate a new id",
+            )
+        stored = session.exec(
+            select(EnrollmentRevision).where(
+                EnrollmentRevision.enrollment_id == record_id,
+                EnrollmentRevision.rev == record.rev,
+            )
+        ).first()
+        if stored is not None and stored.content_hash == digest:
+            return PushResult(
+                **base,
+                status=PushStatus.DUPLICATE,
+                accepted=Accepted.model_validate(stored.answer),
+            )
+        if stored is not None or record.rev < existing.rev:
+            same = record.rev == existing.rev
+            return _conflict(
+                session,
+                base,
+                existing,
+                ConflictReason.SAME_REV_OTHER_CONTENT if same else ConflictReason.STALE_REV,
+                f"rev {record.rev} is already stored with other content"
+                if same
+                else f"rev {record.rev} is older than the stored rev {existing.rev}",
+            )
+        if existing.status in FROZEN_STATUSES:
+            return _conflict(
+                session,
+                base,
+                existing,
+                ConflictReason.FROZEN,
+                f"the record was {existing.status} by review and can no longer change",
+            )
+    problems, point, commune = _check_scope_and_fields(session, ctx, record)
+    problems += _check_receipt(session, ctx, record)
+    priced: _Priced | None = None
+    if not problems:
+        try:
+            priced = _price(session, ctx, record, existing)
+        except PolicyError as exc:
+            problems.append(
+                FieldProblem(
+                    field=_CALCULATOR_FIELDS.get(exc.field, exc.field),
+                    message=exc.message,
+                    allowed=exc.allowed,
+                )
+            )
+    if problems or priced is None or point is None or commune is None:
+        return PushResult(
+            **base,
+            status=PushStatus.REJECTED,
+            detail="; ".join(f"{p.field}: {p.message}" for p in problems),
+            errors=problems,
+        )
+    enrollment = _store(session, ctx, record, existing, priced, point, commune)
+    answer = _answer(session, ctx, enrollment, record, body, digest, priced)
+    mark_used(session, priced.quote.policy_versions.values())
+    audit(
+        session,
+        entity="enrollment",
+        entity_id=record_id,
+        action="created" if existing is None else "corrected",
+        actor_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        detail={
+            "rev": record.rev,
+            "content_hash": digest,
+            "amount_vnd": enrollment.amount_vnd,
+            "adjustment_vnd": enrollment.adjustment_vnd,
+            "household_ordinal": enrollment.household_ordinal,
+            "flags": enrollment.flag_list(),
+            "possible_duplicate_of": priced.duplicate_of,
+        },
+    )
+    participant_id = refresh_participant(
+        session,
+        citizen_id=enrollment.citizen_id,
+        scheme=enrollment.scheme,
+        template=enrollment,
+        province_code=commune.province_code,
+    )
+    touched.add(participant_id)
+    return PushResult(**base, status=PushStatus.ACCEPTED, accepted=answer)
+
+
+def server_version(session: Session, enrollment: Enrollment) -> ServerVersion:
+    latest = session.exec(
+        select(EnrollmentRevision).where(
+            EnrollmentRevision.enrollment_id == enrollment.id,
+            EnrollmentRevision.rev == enrollment.rev,
+        )
+    ).one()
+    return ServerVersion(
+        rev=enrollment.rev,
+        record_status=EnrollmentStatus(enrollment.status),
+        review_reason=enrollment.review_reason,
+        record=latest.body,
+        accepted=Accepted.model_validate(latest.answer) if latest.answer else None,
+    )
+
+
+def _conflict(
+    session: Session,
+    base: dict[str, Any],
+    existing: Enrollment,
+    reason: ConflictReason,
+    detail: str,
+) -> PushResult:
+    return PushResult(
+        **base,
+        status=PushStatus.CONFLICT,
+        reason=reason,
+        detail=detail,
+        server_version=server_version(session, existing),
+    )
+
+
+def _check_scope_and_fields(
+    session: Session, ctx: PushContext, record: EnrollmentRecord
+) -> tuple[list[FieldProblem], CollectionPoint | None, Commune | None]:
+    problems: list[FieldProblem] = []
+    point: CollectionPoint | None = None
+    if record.point_id not in ctx.principal.point_ids:
+        problems.append(
+            FieldProblem(field="point_id", message="is not one of your collection points")
+        )
+    else:
+        point = session.get(CollectionPoint, record.point_id)
+    commune = session.get(Commune, point.commune_code) if point is not None else None
+    if session.get(Commune, record.person.commune_code) is None:
+        problems.append(
+            FieldProblem(field="person.commune_code", message="is not an official commune code")
+        )
+    dob = record.person.date_of_birth
+    if dob > ctx.today or dob.year < 1900:
+        problems.append(
+            FieldProblem(field="person.date_of_birth", message="must be a past date after 1900")
+        )
+    if record.household is not None and record.scheme is SchemeName.VOLUNTARY_SI:
+        problems.append(FieldProblem(field="household", message="is only for household_hi"))
+    return problems, point, commune
+
+
+def _check_receipt(
+    session: Session, ctx: PushContext, record: EnrollmentRecord
+) -> list[FieldProblem]:
+    number = record.receipt_number
+    block = _device_block(session, ctx.device_id, number)
+    if block is None:
+        return [
+            FieldProblem(
+                field="receipt_number",
+                message=f"{number} is not in a receipt block issued to this device",
+            )
+        ]
+    use = session.get(ReceiptUse, number)
+    if use is not None and not (use.kind == "enrollment" and use.enrollment_id == str(record.id)):
+        what = "voided" if use.kind == "void" else "already used by another sign-up"
+        return [FieldProblem(field="receipt_number", message=f"{number} was {what}")]
+    return []
+
+
+def _device_block(session: Session, device_id: int, number: int) -> ReceiptBlock | None:
+    return session.exec(
+        select(ReceiptBlock).where(
+            ReceiptBlock.device_id == device_id,
+            col(ReceiptBlock.first_number) <= number,
+            col(ReceiptBlock.last_number) >= number,
+        )
+    ).first()
+
+
+@dataclass
+class _Priced:
+    quote: Quote
+    ordinal: int | None
+    supported_months: int
+    flags: list[Flag]
+    duplicate_of: list[str]
+
+
+def _price(
+    session: Session, ctx: PushContext, record: EnrollmentRecord, existing: Enrollment | None
+) -> _Priced:
+    """Re-price from the server's own view: ordinal, previous coverage and support used."""
+    record_id = str(record.id)
+    citizen = record.person.citizen_id
+    scheme = record.scheme.value
+    first_received = existing.received_at if existing is not None else None
+    others = select(Enrollment.id).where(
+        Enrollment.citizen_id == citizen,
+        Enrollment.scheme == scheme,
+        Enrollment.id != record_id,
+        col(Enrollment.status).in_(LIVE_STATUSES),
+    )
+    registered = session.exec(
+        select(Participant).where(Participant.citizen_id == citizen, Participant.scheme == scheme)
+    ).first()
+    registered_end = registered.registered_coverage_end if registered is not None else None
+
+    previous_end: date | None = None
+    support_used = 0
+    if record.scheme is SchemeName.HOUSEHOLD_HI:
+        approved_end = session.exec(
+            select(func.max(Enrollment.coverage_end)).where(
+                Enrollment.citizen_id == citizen,
+                Enrollment.scheme == scheme,
+                Enrollment.id != record_id,
+                Enrollment.status == EnrollmentStatus.APPROVED.value,
+            )
+        ).one()
+        ends = [d for d in (registered_end, approved_end) if d is not None]
+        previous_end = max(ends) if ends else None
+    else:
+        support_used = int(
+            session.exec(
+                select(func.coalesce(func.sum(Enrollment.supported_months), 0)).where(
+                    Enrollment.citizen_id == citizen,
+                    Enrollment.scheme == scheme,
+                    Enrollment.id != record_id,
+                    col(Enrollment.status).in_(LIVE_STATUSES),
+                )
+            ).one()
+        )
+
+    def price(ordinal: int | None) -> Quote:
+        return quote(
+            QuoteRequest(
+                scheme=Scheme(scheme),
+                payment_date=record.payment_date,
+                months=record.months,
+                monthly_income_vnd=record.monthly_income_vnd,
+                support_groups=frozenset(record.support_groups),
+                support_months_used=support_used,
+                household_ordinal=ordinal,
+                previous_coverage_end=previous_end,
+            ),
+            ctx.policy,
+        )
+
+    flags: list[Flag] = []
+    ordinal: int | None = None
+    if record.scheme is SchemeName.HOUSEHOLD_HI:
+        assert record.household is not None
+        first = price(1)
+        ordinal = 1 + _covered_members(
+            session,
+            household_code=record.household.code,
+            citizen_id=citizen,
+            record_id=record_id,
+            start=first.coverage_start,
+            end=first.coverage_end,
+            received_before=first_received,
+        )
+        result = first if ordinal == 1 else price(ordinal)
+        if ordinal != record.household.ordinal:
+            flags.append(Flag.HOUSEHOLD_ORDINAL_CHANGED)
+    else:
+        result = price(None)
+
+    duplicate_of = list(
+        session.exec(
+            others.where(
+                col(Enrollment.coverage_start) <= result.coverage_end,
+                col(Enrollment.coverage_end) >= result.coverage_start,
+            )
+        ).all()
+    )
+    if registered_end is not None and registered_end >= result.coverage_start:
+        duplicate_of.append(f"register:{citizen}")
+    if duplicate_of:
+        flags.append(Flag.POSSIBLE_DUPLICATE)
+    if result.net_vnd != record.amount_collected_vnd:
+        flags.append(Flag.AMOUNT_ADJUSTED)
+    if record.captured_at > ctx.now + FUTURE_TOLERANCE or record.payment_date > ctx.today:
+        flags.append(Flag.FUTURE_DATED)
+    if record.captured_at < ctx.now - timedelta(days=ctx.max_age_days):
+        flags.append(Flag.LATE_UPLOAD)
+
+    supported = 0
+    per_month = result.monthly_gross_vnd - result.monthly_net_vnd
+    if result.scheme is Scheme.VOLUNTARY_SI and result.support_vnd and per_month > 0:
+        supported = result.support_vnd // per_month
+    return _Priced(
+        quote=result,
+        ordinal=ordinal,
+        supported_months=supported,
+        flags=flags,
+        duplicate_of=sorted(duplicate_of),
+    )
+
+
+def _covered_members(
+    session: Session,
+    *,
+    household_code: str,
+    citizen_id: str,
+    record_id: str,
+    start: date,
+    end: date,
+    received_before: datetime | None,
+) -> int:
+    """Other people of the household already covered by household HI during [start, end]."""
+    covered: set[str] = set(
+        session.exec(
+            select(Participant.citizen_id).where(
+                Participant.household_code == household_code,
+                Participant.scheme == SchemeName.HOUSEHOLD_HI.value,
+                Participant.citizen_id != citizen_id,
+                col(Participant.registered_coverage_end) >= start,
+            )
+        ).all()
+    )
+    stmt = select(Enrollment.citizen_id).where(
+        Enrollment.household_code == household_code,
+        Enrollment.scheme == SchemeName.HOUSEHOLD_HI.value,
+        Enrollment.citizen_id != citizen_id,
+        Enrollment.id != record_id,
+        col(Enrollment.status).in_(LIVE_STATUSES),
+        col(Enrollment.coverage_start) <= end,
+        col(Enrollment.coverage_end) >= start,
+    )
+    if received_before is not None:
+        # A correction keeps the place in the household it had when first received.
+        stmt = stmt.where(col(Enrollment.received_at) < received_before)
+    covered.update(session.exec(stmt).all())
+    return len(covered)
+
+
+def _store(
+    session: Session,
+    ctx: PushContext,
+    record: EnrollmentRecord,
+    existing: Enrollment | None,
+    priced: _Priced,
+    point: CollectionPoint,
+    commune: Commune,
+) -> Enrollment:
+    q = priced.quote
+    person = record.person
+    values: dict[str, Any] = {
+        "rev": record.rev,
+        "status": EnrollmentStatus.PENDING.value,
+        "scheme": record.scheme.value,
+        "kind": record.kind.value,
+        "citizen_id": person.citizen_id,
+        "si_code": person.si_code,
+        "full_name": person.full_name,
+        "date_of_birth": person.date_of_birth,
+        "sex": person.sex,
+        "phone": person.phone,
+        "person_commune_code": person.commune_code,
+        "address": person.address,
+        "household_code": record.household.code if record.household else None,
+        "household_ordinal_claimed": record.household.ordinal if record.household else None,
+        "household_ordinal": priced.ordinal,
+        "monthly_income_vnd": record.monthly_income_vnd,
+        "months": record.months,
+        "payment_date": record.payment_date,
+        "amount_collected_vnd": record.amount_collected_vnd,
+        "amount_vnd": q.net_vnd,
+        "adjustment_vnd": q.net_vnd - record.amount_collected_vnd,
+        "coverage_start": q.coverage_start,
+        "coverage_end": q.coverage_end,
+        "supported_months": priced.supported_months,
+        "receipt_number": record.receipt_number,
+        "flags": "," + ",".join(f.value for f in priced.flags) + "," if priced.flags else "",
+        "captured_at": record.captured_at,
+        "updated_at": ctx.now,
+        "gps_lat": record.gps.lat if record.gps else None,
+        "gps_lon": record.gps.lon if record.gps else None,
+        "device_id": ctx.device_id,
+        "point_id": point.id,
+        "commune_code": commune.code,
+        "province_code": commune.province_code,
+        "reviewed_by": None,
+        "reviewed_at": None,
+        "review_reason": None,
+    }
+    if existing is None:
+        enrollment = Enrollment(
+            id=str(record.id), agent_id=ctx.principal.user_id, received_at=ctx.now, **values
+        )
+    else:
+        enrollment = existing
+        for key, value in values.items():
+            setattr(enrollment, key, value)
+    session.add(enrollment)
+    session.flush()
+    if session.get(ReceiptUse, record.receipt_number) is None:
+        block = _device_block(session, ctx.device_id, record.receipt_number)
+        assert block is not None and block.id is not None
+        session.add(
+            ReceiptUse(
+                receipt_number=record.receipt_number,
+                block_id=block.id,
+                device_id=ctx.device_id,
+                kind="enrollment",
+                enrollment_id=enrollment.id,
+                used_at=ctx.now,
+                used_by=ctx.principal.user_id,
+            )
+        )
+        session.flush()
+    return enrollment
+
+
+def _answer(
+    session: Session,
+    ctx: PushContext,
+    enrollment: Enrollment,
+    record: EnrollmentRecord,
+    body: dict[str, Any],
+    digest: str,
+    priced: _Priced,
+) -> Accepted:
+    revision = EnrollmentRevision(
+        enrollment_id=enrollment.id,
+        rev=record.rev,
+        content_hash=digest,
+        body=body,
+        agent_id=ctx.principal.user_id,
+        device_id=ctx.device_id,
+        received_at=ctx.now,
+    )
+    session.add(revision)
+    session.flush()
+    assert revision.id is not None
+    code = verification_code(
+        ctx.verify_key, enrollment_id=enrollment.id, content_hash=digest, seq=revision.id
+    )
+    q = priced.quote
+    answer = Accepted(
+        rev=record.rev,
+        record_status=EnrollmentStatus.PENDING,
+        amount_vnd=enrollment.amount_vnd,
+        amount_collected_vnd=enrollment.amount_collected_vnd,
+        adjustment_vnd=enrollment.adjustment_vnd,
+        household_ordinal=enrollment.household_ordinal,
+        coverage_start=q.coverage_start,
+        coverage_end=q.coverage_end,
+        lines=[
+            QuoteLineOut(code=line.code, label=line.label, amount_vnd=line.amount_vnd)
+            for line in q.lines
+        ],
+        policy_versions=dict(q.policy_versions),
+        flags=priced.flags,
+        verification_code=format_code(code),
+        received_at=ctx.now,
+    )
+    revision.verification_code = code
+    revision.answer = answer.model_dump(mode="json")
+    session.add(revision)
+    session.flush()
+    return answer

@@ -1,0 +1,159 @@
+"""Two real server processes on one database receive the same batches at the same moment:
+every record is stored once, and both answers agree (one accepted, the other duplicate)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.enrollments.helpers import hi_record, ready
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def two_servers(settings) -> Iterator[list[str]]:
+    env = {
+        **os.environ,
+        "FIELD_ENROLL_DATABASE_URL": settings.database_url,
+        "FIELD_ENROLL_SECRET_KEY": settings.secret_key,
+        "FIELD_ENROLL_ARGON2_TIME_COST": "1",
+        "FIELD_ENROLL_ARGON2_MEMORY_KIB": "1024",
+        "FIELD_ENROLL_ARGON2_PARALLELISM": "1",
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    try:
+        for _ in range(2):
+            port = _free_port()
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "server.main:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 30
+        for proc, url in zip(procs, urls, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    pytest.fail(f"server process exited: {err[-2000:]}")
+                try:
+                    if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("server process did not start within 30 s")
+                time.sleep(0.1)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+            if proc.stderr:
+                proc.stderr.close()
+
+
+def test_push_same_batch_to_two_processes_stores_each_record_once(
+    client, engine, settings, two_servers
+):
+    ctx = ready(client, engine, settings)
+    rounds = 2
+    per_batch = 45  # 90 of the device's 100 receipt numbers
+    batches = [
+        [
+            hi_record(
+                ctx,
+                citizen_id=f"0660{r:02d}{i:06d}",
+                household=f"HH-{r}-{i // 3}",  # three people per household: ordinals race too
+                ordinal=i % 3 + 1,
+                amount=0,
+            )
+            for i in range(per_batch)
+        ]
+        for r in range(rounds)
+    ]
+    answers: dict[int, list[dict]] = {}
+    errors: list[BaseException] = []
+
+    def push(batch_no: int, who: int, url: str, barrier: threading.Barrier) -> None:
+        try:
+            with httpx.Client(base_url=url, headers=ctx.agent, timeout=60) as http:
+                barrier.wait(timeout=30)
+                r = http.post("/api/v1/sync/push", json={"records": batches[batch_no]})
+                assert r.status_code == 200, r.text
+                answers[batch_no * 2 + who] = r.json()["results"]
+        except BaseException as exc:  # surfaced in the main thread below
+            errors.append(exc)
+
+    for batch_no in range(rounds):
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=push, args=(batch_no, who, url, barrier))
+            for who, url in enumerate(two_servers)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=90)
+        assert not any(t.is_alive() for t in threads), "a push did not finish in 90 s"
+    assert not errors, errors
+
+    for batch_no in range(rounds):
+        first, second = answers[batch_no * 2], answers[batch_no * 2 + 1]
+        for a, b in zip(first, second, strict=True):
+            assert {a["status"], b["status"]} == {"accepted", "duplicate"}, (a, b)
+            assert a["accepted"] == b["accepted"]  # the duplicate repeats the first answer
+
+    total = rounds * per_batch
+    with engine.connect() as conn:
+        for table in ("enrollment", "enrollment_revision", "receipt_use", "participant"):
+            count = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            assert count == total, (table, count)
+        ordinals = conn.execute(
+            text(
+                "SELECT household_code, count(*), count(DISTINCT household_ordinal) "
+                "FROM enrollment GROUP BY household_code"
+            )
+        ).fetchall()
+    # Each household's members got distinct ordinals despite the race.
+    assert all(n == distinct for _, n, distinct in ordinals)
