@@ -63,14 +63,17 @@ def any_bodies(draw: st.DrawFn) -> dict[str, Any]:
     """Anything type-correct, including what the rules refuse (gaps, months, ranges)."""
     return {
         "scheme": draw(st.sampled_from(["household_hi", "voluntary_si"])),
-        "payment_date": draw(st.dates(date(2017, 1, 1), date(2032, 12, 31))).isoformat(),
-        "months": draw(st.integers(-2, 64)),
-        "monthly_income_vnd": draw(st.none() | st.integers(0, 60_000_000)),
+        "payment_date": draw(st.dates(date(2023, 1, 1), date(2027, 6, 30))).isoformat(),
+        # Mostly periods some scheme allows; repeats weight the draw.
+        "months": draw(st.sampled_from([-1, 0, 1, 3, 3, 5, 6, 6, 12, 12, 24, 60])),
+        "monthly_income_vnd": draw(
+            st.none() | st.integers(0, 60_000_000) | st.integers(1_500_000, 5_000_000)
+        ),
         "support_groups": draw(
             st.lists(st.sampled_from([*sorted(SUPPORT_GROUPS), "veteran"]), max_size=2)
         ),
         "support_months_used": draw(st.integers(-1, 130)),
-        "household_ordinal": draw(st.none() | st.integers(0, 9)),
+        "household_ordinal": draw(st.none() | st.integers(0, 9) | st.just(1)),
         "previous_coverage_end": draw(
             st.none() | st.dates(date(2015, 1, 1), date(2036, 12, 31)).map(date.isoformat)
         ),
