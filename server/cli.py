@@ -85,7 +85,7 @@ def demo(
             console.print("Demo data already present; keeping it.")
         else:
             with console.status("Seeding the demo province…"):
-                seed_demo(session, Passwords(settings))
+                seed_demo(session, Passwords(settings), secret=settings.resolved_secret())
             console.print("Seeded the Đắk Lắk demo province.")
         _print_logins(session)
     engine.dispose()

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
+from server.enrollments.demo import seed_enrollments
 from server.org.models import CollectionPoint, Commune
 
 DEMO_PROVINCE = 66  # Đắk Lắk
@@ -69,8 +70,13 @@ def is_seeded(session: Session) -> bool:
     return session.exec(select(User).where(User.username == "admin")).first() is not None
 
 
-def seed_demo(session: Session, passwords: Passwords, *, seed: int = 2025) -> DemoAccounts:
-    """Create the demo organisation. Every demo account shares ``DEMO_PASSWORD``."""
+def seed_demo(
+    session: Session, passwords: Passwords, *, seed: int = 2025, secret: str | None = None
+) -> DemoAccounts:
+    """Create the demo organisation. Every demo account shares ``DEMO_PASSWORD``.
+
+    With the server ``secret`` (it signs receipt verification codes) sign-ups are seeded too.
+    """
     rng = random.Random(seed)
     password_hash = passwords.hash(DEMO_PASSWORD)  # once: every demo account shares it
     out = DemoAccounts(admin="admin")
@@ -132,4 +138,6 @@ def seed_demo(session: Session, passwords: Passwords, *, seed: int = 2025) -> De
                 session.add(AgentPoint(user_id=agent.id, point_id=point.id))
                 out.agents.append((agent.username, point.code))
     session.flush()
+    if secret is not None:
+        seed_enrollments(session, secret=secret, seed=seed)
     return out
