@@ -371,6 +371,9 @@ def _check_receipt(
     session: Session, ctx: PushContext, record: EnrollmentRecord
 ) -> list[FieldProblem]:
     number = record.receipt_number
+    use = session.get(ReceiptUse, number)
+    if use is not None and use.kind == "enrollment" and use.enrollment_id == str(record.id):
+        return []  # a correction keeping its receipt, perhaps from the agent's new phone
     block = _device_block(session, ctx.device_id, number)
     if block is None:
         return [
@@ -379,8 +382,7 @@ def _check_receipt(
                 message=f"{number} is not in a receipt block issued to this device",
             )
         ]
-    use = session.get(ReceiptUse, number)
-    if use is not None and not (use.kind == "enrollment" and use.enrollment_id == str(record.id)):
+    if use is not None:
         what = "voided" if use.kind == "void" else "already used by another sign-up"
         return [FieldProblem(field="receipt_number", message=f"{number} was {what}")]
     return []

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from server.enrollments.models import EnrollmentAudit
 from tests.enrollments.helpers import hi_record, ready
-from tests.factories import auth
+from tests.factories import auth, login
 
 
 def _review(ctx, rid, decision, reason="check the name", headers=None, **extra):
@@ -163,3 +163,20 @@ def test_get_enrollment_out_of_scope_404(client, engine, settings):
         == 404
     )
     assert client.get(f"/api/v1/enrollments/{rec['id']}", headers=ctx.agent).status_code == 200
+
+
+def test_returned_record_corrected_from_agents_new_phone_keeps_receipt(client, engine, settings):
+    ctx = ready(client, engine, settings)
+    rec = hi_record(ctx, months=6, amount=631_800)
+    ctx.push_one(rec)
+    _review(ctx, rec["id"], "return", reason="12 months were paid")
+    new_phone = {
+        "Authorization": f"Bearer {login(client, 'agent1', device='phone-new')['access_token']}"
+    }
+    fixed = {**rec, "rev": 2, "months": 12, "amount_collected_vnd": 1_263_600}
+    res = ctx.push_one(fixed, headers=new_phone)
+    assert res["status"] == "accepted", res
+    # A new sign-up from the new phone cannot borrow the old phone's numbers.
+    other = hi_record(ctx, citizen_id="066090000999", household="HH-X")
+    res2 = ctx.push_one(other, headers=new_phone)
+    assert res2["status"] == "rejected" and res2["errors"][0]["field"] == "receipt_number"
