@@ -83,7 +83,29 @@ class PushContext:
     max_age_days: int
     verify_key: bytes
     policy: PolicySet
+    blocks: list[ReceiptBlock] = field(default_factory=list)
     touched_participants: set[int] = field(default_factory=set)
+    used_policy_versions: set[int] = field(default_factory=set)
+    # The identity map holds rows weakly; these keep the batch's reference rows loaded.
+    points: dict[int, CollectionPoint | None] = field(default_factory=dict)
+    communes: dict[int, Commune | None] = field(default_factory=dict)
+
+    def point(self, session: Session, point_id: int) -> CollectionPoint | None:
+        if point_id not in self.points:
+            self.points[point_id] = session.get(CollectionPoint, point_id)
+        return self.points[point_id]
+
+    def commune(self, session: Session, code: int) -> Commune | None:
+        if code not in self.communes:
+            self.communes[code] = session.get(Commune, code)
+        return self.communes[code]
+
+    def block_for(self, number: int) -> ReceiptBlock | None:
+        """The device's block holding ``number`` (blocks are loaded once per batch)."""
+        for block in self.blocks:
+            if block.first_number <= number <= block.last_number:
+                return block
+        return None
 
 
 def verification_key(secret: str) -> bytes:
@@ -163,8 +185,15 @@ def _judge_all(
         max_age_days=max_age_days,
         verify_key=verification_key(secret),
         policy=load_policy_set(session),
+        blocks=list(
+            session.exec(
+                select(ReceiptBlock).where(ReceiptBlock.device_id == principal.device_id)
+            ).all()
+        ),
     )
     results = [_push_one(session, ctx, i, raw) for i, raw in enumerate(records)]
+    # Once per batch, in the same transaction as the sign-ups priced with them.
+    mark_used(session, sorted(ctx.used_policy_versions))
     publish_participants(session, sorted(ctx.touched_participants))
     return results
 
@@ -201,6 +230,8 @@ def _push_one(session: Session, ctx: PushContext, index: int, raw: Any) -> PushR
             with session.begin_nested():
                 result = _decide(session, ctx, index, record, touched)
             ctx.touched_participants |= touched
+            if result.accepted is not None and result.status is PushStatus.ACCEPTED:
+                ctx.used_policy_versions.update(result.accepted.policy_versions.values())
             return result
         except IntegrityError:
             # Another process committed the same record, receipt or participant first:
@@ -258,7 +289,8 @@ def _decide(
                 f"the record was {existing.status} by review and can no longer change",
             )
     problems, point, commune = _check_scope_and_fields(session, ctx, record)
-    problems += _check_receipt(session, ctx, record)
+    receipt_problems, receipt_recorded = _check_receipt(session, ctx, record)
+    problems += receipt_problems
     priced: _Priced | None = None
     if not problems:
         try:
@@ -278,9 +310,10 @@ def _decide(
             detail="; ".join(f"{p.field}: {p.message}" for p in problems),
             errors=problems,
         )
-    enrollment = _store(session, ctx, record, existing, priced, point, commune)
+    enrollment = _store(
+        session, ctx, record, existing, priced, point, commune, receipt_recorded=receipt_recorded
+    )
     answer = _answer(session, ctx, enrollment, record, body, digest, priced)
-    mark_used(session, priced.quote.policy_versions.values())
     audit(
         session,
         entity="enrollment",
@@ -351,9 +384,9 @@ def _check_scope_and_fields(
             FieldProblem(field="point_id", message="is not one of your collection points")
         )
     else:
-        point = session.get(CollectionPoint, record.point_id)
-    commune = session.get(Commune, point.commune_code) if point is not None else None
-    if session.get(Commune, record.person.commune_code) is None:
+        point = ctx.point(session, record.point_id)
+    commune = ctx.commune(session, point.commune_code) if point is not None else None
+    if ctx.commune(session, record.person.commune_code) is None:
         problems.append(
             FieldProblem(field="person.commune_code", message="is not an official commune code")
         )
@@ -369,33 +402,20 @@ def _check_scope_and_fields(
 
 def _check_receipt(
     session: Session, ctx: PushContext, record: EnrollmentRecord
-) -> list[FieldProblem]:
+) -> tuple[list[FieldProblem], bool]:
+    """Problems with the receipt number, and whether this sign-up already holds it."""
     number = record.receipt_number
     use = session.get(ReceiptUse, number)
     if use is not None and use.kind == "enrollment" and use.enrollment_id == str(record.id):
-        return []  # a correction keeping its receipt, perhaps from the agent's new phone
-    block = _device_block(session, ctx.device_id, number)
+        return [], True  # a correction keeping its receipt, perhaps from the agent's new phone
+    block = ctx.block_for(number)
     if block is None:
-        return [
-            FieldProblem(
-                field="receipt_number",
-                message=f"{number} is not in a receipt block issued to this device",
-            )
-        ]
+        message = f"{number} is not in a receipt block issued to this device"
+        return [FieldProblem(field="receipt_number", message=message)], False
     if use is not None:
         what = "voided" if use.kind == "void" else "already used by another sign-up"
-        return [FieldProblem(field="receipt_number", message=f"{number} was {what}")]
-    return []
-
-
-def _device_block(session: Session, device_id: int, number: int) -> ReceiptBlock | None:
-    return session.exec(
-        select(ReceiptBlock).where(
-            ReceiptBlock.device_id == device_id,
-            col(ReceiptBlock.first_number) <= number,
-            col(ReceiptBlock.last_number) >= number,
-        )
-    ).first()
+        return [FieldProblem(field="receipt_number", message=f"{number} was {what}")], False
+    return [], False
 
 
 @dataclass
@@ -563,6 +583,8 @@ def _store(
     priced: _Priced,
     point: CollectionPoint,
     commune: Commune,
+    *,
+    receipt_recorded: bool,
 ) -> Enrollment:
     q = priced.quote
     person = record.person
@@ -615,8 +637,8 @@ def _store(
             setattr(enrollment, key, value)
     session.add(enrollment)
     session.flush()
-    if session.get(ReceiptUse, record.receipt_number) is None:
-        block = _device_block(session, ctx.device_id, record.receipt_number)
+    if not receipt_recorded:
+        block = ctx.block_for(record.receipt_number)
         assert block is not None and block.id is not None
         session.add(
             ReceiptUse(
