@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from server.auth.routes import router as auth_router
 from server.auth.security import Passwords, Tokens
@@ -20,6 +19,7 @@ from server.policy.routes import router as policy_router
 from server.reports.routes import router as reports_router
 from server.sync.routes import router as sync_router
 from server.targets.routes import router as targets_router
+from server.web.routes import install_web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,9 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 
-    @app.get("/", include_in_schema=False)
-    def _root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    install_web(app)  # the dashboard; also answers "/"
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

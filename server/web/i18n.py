@@ -1,0 +1,55 @@
+"""Gettext catalogs (Babel .po files), compiled in memory at import: no manual step.
+
+English is the source language (msgids); Vietnamese is the default shown to users.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LANGUAGES: Final = ("vi", "en")
+DEFAULT_LANGUAGE: Final = "vi"
+CATALOG_DIR = Path(__file__).parent / "i18n"
+
+_current: ContextVar[NullTranslations] = ContextVar("web_translations")
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalog of one language (English falls back to the msgids)."""
+    po = CATALOG_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang not in LANGUAGES or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+def activate(lang: str) -> None:
+    """Use ``lang`` for the messages of the current request."""
+    _current.set(translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
+def gettext(message: str) -> str:
+    return _current.get(translations(DEFAULT_LANGUAGE)).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.get(translations(DEFAULT_LANGUAGE)).ngettext(singular, plural, n)
+
+
+_: Callable[[str], str] = gettext
+
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "activate", "gettext", "ngettext", "translations"]

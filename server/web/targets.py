@@ -1,0 +1,371 @@
+"""Targets: a point's targets and its agents' shares, split with a preview, history, import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from enroll_common.periods import Period
+from server.auth.scope import Principal
+from server.deps import SessionDep
+from server.errors import RuleViolation
+from server.org import service as org_service
+from server.org.models import CollectionPoint
+from server.targets import importer
+from server.targets import service as targets_service
+from server.targets.models import Metric, TargetKind
+from server.targets.schemas import SplitRequest, TargetKey
+from server.web import periods, queries
+from server.web.i18n import ngettext
+from server.web.render import WebRoute, render
+from server.web.session import CsrfPrincipal, WebPrincipal
+
+router = APIRouter(route_class=WebRoute)
+SCHEMES = ("voluntary_si", "household_hi")
+
+
+@dataclass
+class SplitForm:
+    """What the coordinator typed into the split form, kept to redisplay it."""
+
+    period: str
+    scheme: str
+    kind: str
+    metric: str
+    method: Literal["even", "weights"]
+    total: int | None
+    weights: dict[int, str]
+    reason: str
+
+
+@dataclass
+class PreviewLine:
+    agent_id: int
+    name: str
+    current: int | None
+    new: int
+
+
+def _invalid(exc: ValidationError, default: str) -> RuleViolation:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or default
+    return RuleViolation(str(first["msg"]).removeprefix("Value error, "), field=field)
+
+
+def _split_request(point_id: int, form: SplitForm) -> SplitRequest:
+    """The API's own split body, so its validation applies unchanged."""
+    weights: dict[int, Decimal] | None = None
+    if form.method == "weights":
+        weights = {}
+        for agent_id, text in form.weights.items():
+            try:
+                weights[agent_id] = Decimal(text.strip().replace(",", ".") or "0")
+            except InvalidOperation:
+                raise RuleViolation(f"weight {text!r} is not a number", field="weights") from None
+    try:
+        return SplitRequest(
+            period=form.period,
+            scheme=form.scheme,
+            kind=TargetKind(form.kind),
+            metric=Metric(form.metric),
+            point_id=point_id,
+            method=form.method,
+            weights=weights,
+            total=form.total,
+            reason=form.reason,
+        )
+    except (ValidationError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            raise _invalid(exc, "period") from None
+        raise RuleViolation(str(exc), field="kind") from None
+
+
+def preview_split(
+    session: Session, *, principal: Principal, data: SplitRequest
+) -> tuple[int, list[PreviewLine]]:
+    """Run the real split and roll it back: the preview is exactly what saving will do."""
+    agents = targets_service.agents_of_point(session, point_id=data.point_id)
+    before = {
+        t.agent_id: t.value
+        for t in targets_service.get_targets(
+            session,
+            principal=principal,
+            filters=targets_service.TargetFilters(
+                period=data.period,
+                scheme=data.scheme.value,
+                kind=data.kind.value,
+                metric=data.metric.value,
+                point_id=data.point_id,
+                scope="agent",
+            ),
+            limit=1000,
+            offset=0,
+        )[0]
+    }
+    names = {a.id: a.full_name for a in agents}
+    try:
+        total, parts = targets_service.split_target(session, principal=principal, data=data)
+        lines = [
+            PreviewLine(p.agent_id or 0, names.get(p.agent_id, ""), before.get(p.agent_id), p.value)
+            for p in parts
+        ]
+    finally:
+        session.rollback()
+    return total, lines
+
+
+def _page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    point_id: int | None,
+    period: Period,
+    form: SplitForm | None = None,
+    preview: tuple[int, list[PreviewLine]] | None = None,
+    import_report: importer.ImportReport | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    points = queries.visible_points(session, principal=principal)
+    point: CollectionPoint | None = None
+    if point_id is None and points:
+        point_id = points[0].id
+    if point_id is not None:
+        point = org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
+    rows, agents, warnings = [], [], []
+    if point is not None and point.id is not None:
+        rows = list(
+            targets_service.get_targets(
+                session,
+                principal=principal,
+                filters=targets_service.TargetFilters(
+                    period=str(period), point_id=point.id, within=True
+                ),
+                limit=500,
+                offset=0,
+            )[0]
+        )
+        agents = targets_service.agents_of_point(session, point_id=point.id)
+        warnings = [
+            w
+            for w in targets_service.target_warnings(session, principal=principal, period=period)
+            if w.point_id == point.id
+        ]
+    names = {a.id: a.full_name for a in agents}
+    form = form or SplitForm(
+        period=str(period),
+        scheme=SCHEMES[1],
+        kind="all",
+        metric="participants",
+        method="even",
+        total=None,
+        weights={a.id: "1" for a in agents if a.id is not None},
+        reason="",
+    )
+    return render(
+        request,
+        "targets.html",
+        {
+            "points": points,
+            "point": point,
+            "period": period,
+            "period_label": periods.label(period),
+            "options": periods.options(period),
+            "rows": rows,
+            "agents": agents,
+            "names": names,
+            "warnings": warnings,
+            "form": form,
+            "preview": preview,
+            "report": import_report,
+            "schemes": SCHEMES,
+            "kinds": [k.value for k in TargetKind],
+            "metrics": [m.value for m in Metric],
+            "notice": notice,
+        },
+        status=status,
+    )
+
+
+@router.get("/targets", response_class=HTMLResponse)
+def targets_page(
+    request: Request,
+    principal: WebPrincipal,
+    session: SessionDep,
+    point: Annotated[int | None, Query()] = None,
+    period: Annotated[str | None, Query(max_length=8)] = None,
+    saved: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """A point's targets for a period (and everything inside it), with its agents' shares."""
+    chosen = periods.parse(period or str(periods.today().year))
+    notice = None
+    if saved is not None:
+        notice = ngettext("%(n)d target saved.", "%(n)d targets saved.", saved) % {"n": saved}
+    return _page(request, session, principal, point_id=point, period=chosen, notice=notice)
+
+
+def _form(
+    period: str,
+    scheme: str,
+    kind: str,
+    metric: str,
+    method: str,
+    total: str,
+    agent_ids: list[int] | None,
+    weights: list[str] | None,
+    reason: str,
+) -> SplitForm:
+    agent_list = agent_ids or []
+    weight_list = weights or []
+    if len(weight_list) != len(agent_list):
+        raise RuleViolation("one weight per agent", field="weights")
+    total_value: int | None = None
+    if total.strip():
+        try:
+            total_value = int(total.strip().replace(".", "").replace(",", ""))
+        except ValueError:
+            raise RuleViolation(f"{total!r} is not a whole number", field="total") from None
+    return SplitForm(
+        period=period,
+        scheme=scheme,
+        kind=kind,
+        metric=metric,
+        method="weights" if method == "weights" else "even",
+        total=total_value,
+        weights=dict(zip(agent_list, weight_list, strict=True)),
+        reason=reason,
+    )
+
+
+@router.post("/targets/{point_id}/split", response_class=HTMLResponse)
+def split(
+    request: Request,
+    principal: CsrfPrincipal,
+    session: SessionDep,
+    point_id: int,
+    period: Annotated[str, Form(max_length=8)],
+    scheme: Annotated[Literal["voluntary_si", "household_hi"], Form()],
+    kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
+    metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
+    method: Annotated[Literal["even", "weights"], Form()] = "even",
+    total: Annotated[str, Form(max_length=20)] = "",
+    agent_ids: Annotated[list[int] | None, Form()] = None,
+    weights: Annotated[list[str] | None, Form()] = None,
+    reason: Annotated[str, Form(max_length=300)] = "",
+    action: Annotated[Literal["preview", "save"], Form()] = "preview",
+) -> Response:
+    """Preview (nothing written) or save a split of the point's target among its agents."""
+    org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
+    form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
+    data = _split_request(point_id, form)
+    if action == "save":
+        _, parts = targets_service.split_target(session, principal=principal, data=data)
+        session.commit()
+        return RedirectResponse(
+            f"/web/targets?point={point_id}&period={data.period}&saved={len(parts)}",
+            status_code=303,
+        )
+    preview = preview_split(session, principal=principal, data=data)
+    return _page(
+        request,
+        session,
+        principal,
+        point_id=point_id,
+        period=periods.parse(data.period),
+        form=form,
+        preview=preview,
+    )
+
+
+@router.post("/targets/{point_id}/set")
+def set_point_target(
+    principal: CsrfPrincipal,
+    session: SessionDep,
+    point_id: int,
+    period: Annotated[str, Form(max_length=8)],
+    scheme: Annotated[Literal["voluntary_si", "household_hi"], Form()],
+    value: Annotated[int, Form(ge=0, le=10**15)],
+    kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
+    metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
+    agent_id: Annotated[int | None, Form()] = None,
+    reason: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Set or revise one target of the point (or of one of its agents)."""
+    try:
+        key = TargetKey(period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric))
+    except ValidationError as exc:
+        raise _invalid(exc, "period") from None
+    targets_service.set_target(
+        session,
+        principal=principal,
+        key=key,
+        point_id=point_id,
+        agent_id=agent_id,
+        value=value,
+        reason=reason,
+        source="web",
+    )
+    session.commit()
+    return RedirectResponse(
+        f"/web/targets?point={point_id}&period={key.period}&saved=1", status_code=303
+    )
+
+
+@router.get("/targets/history/{target_id}", response_class=HTMLResponse)
+def history(
+    request: Request, principal: WebPrincipal, session: SessionDep, target_id: int
+) -> Response:
+    """Every value a target has had, who set it and why."""
+    target = targets_service.get_target_or_raise(session, principal=principal, target_id=target_id)
+    revisions = targets_service.get_revisions(session, target=target)
+    people = {r.set_by for r in revisions} | ({target.agent_id} if target.agent_id else set())
+    return render(
+        request,
+        "target_history.html",
+        {
+            "t": target,
+            "revisions": revisions,
+            "names": queries.names(session, people),
+            "point": queries.point_names(session, {target.point_id}).get(target.point_id, ""),
+        },
+    )
+
+
+@router.post("/targets/import", response_class=HTMLResponse)
+def import_file(
+    request: Request,
+    principal: CsrfPrincipal,
+    session: SessionDep,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
+    point: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Import a CSV/XLSX through the API's importer; row errors are shown, nothing written."""
+    content = file.file.read()
+    report = importer.import_targets(
+        session,
+        principal=principal,
+        filename=file.filename or "",
+        content=content,
+        dry_run=dry_run,
+    )
+    if report.written:
+        session.commit()
+    else:
+        session.rollback()
+    return _page(
+        request,
+        session,
+        principal,
+        point_id=point,
+        period=periods.parse(str(periods.today().year)),
+        import_report=report,
+        status=200 if report.valid else 422,
+    )
