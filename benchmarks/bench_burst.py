@@ -1,0 +1,240 @@
+"""Benchmark 2 — a burst: many agents syncing at about the same moment.
+
+``--agents`` agents (default 1,000), each on its own device with its own receipt block, each
+syncing ``--records`` sign-ups (default 50) in one push and then pulling until done, all
+released at once against ``--processes`` server processes (default 2) on PostgreSQL. The
+load generator is one asyncio loop with httpx on loopback, bounded: at most
+``--concurrency`` requests in flight and ``--max-seconds`` in all. A push that fails is
+retried (as the client SDK does) up to three times; every failure is counted.
+
+Figures: push and pull latency p50/p95/p99, errors, wall time, and the set check: every
+record the agents sent is stored exactly once.
+
+    nice -n 10 .venv/bin/python -m benchmarks.bench_burst --agents 100 --records 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from benchmarks.common import (
+    PASSWORD,
+    Servers,
+    bench_settings,
+    count,
+    database,
+    issue_receipts,
+    machine_facts,
+    make_record,
+    percentile,
+    seed_world,
+    write_results,
+)
+
+RETRIES = 3
+
+
+async def _login_all(urls: list[str], names: list[str], concurrency: int) -> list[dict]:
+    sem = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(timeout=120) as client:
+
+        async def one(i: int, name: str) -> dict:
+            async with sem:
+                r = await client.post(
+                    f"{urls[i % len(urls)]}/api/v1/auth/login",
+                    json={"username": name, "password": PASSWORD, "device_id": f"burst-{name}"},
+                )
+                r.raise_for_status()
+                body: dict = r.json()
+                return body
+
+        return list(await asyncio.gather(*(one(i, n) for i, n in enumerate(names))))
+
+
+async def _burst(
+    urls: list[str],
+    tokens: list[dict],
+    batches: list[list[dict[str, Any]]],
+    concurrency: int,
+    max_seconds: float,
+) -> dict[str, Any]:
+    sem = asyncio.Semaphore(concurrency)
+    go = asyncio.Event()
+    push_ms: list[float] = []
+    pull_ms: list[float] = []
+    errors: list[str] = []
+    failed_agents = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(300), limits=limits) as client:
+
+        async def agent(i: int) -> None:
+            nonlocal failed_agents
+            url = urls[i % len(urls)]
+            headers = {"Authorization": f"Bearer {tokens[i]['access_token']}"}
+            await go.wait()
+            stored = False
+            for _attempt in range(RETRIES):
+                async with sem:
+                    t0 = time.perf_counter()
+                    try:
+                        r = await client.post(
+                            f"{url}/api/v1/sync/push",
+                            json={"records": batches[i]},
+                            headers=headers,
+                        )
+                    except httpx.HTTPError as exc:
+                        errors.append(f"push {type(exc).__name__}")
+                        continue
+                    push_ms.append((time.perf_counter() - t0) * 1000)
+                if r.status_code == 200:
+                    body = r.json()
+                    done = body["accepted"] + body["duplicate"]
+                    if done != len(batches[i]):
+                        errors.append(f"push: {len(batches[i]) - done} not accepted")
+                    stored = True
+                    break
+                errors.append(f"push {r.status_code}")
+                await asyncio.sleep(0.5)
+            if not stored:
+                failed_agents += 1
+                return
+            cursor = "0"
+            while True:
+                async with sem:
+                    t0 = time.perf_counter()
+                    try:
+                        r = await client.get(
+                            f"{url}/api/v1/sync/pull",
+                            params={"cursor": cursor, "limit": 500},
+                            headers=headers,
+                        )
+                    except httpx.HTTPError as exc:
+                        errors.append(f"pull {type(exc).__name__}")
+                        return
+                    pull_ms.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors.append(f"pull {r.status_code}")
+                    return
+                page = r.json()
+                cursor = page["next_cursor"]
+                if not page["has_more"]:
+                    return
+
+        tasks = [asyncio.create_task(agent(i)) for i in range(len(tokens))]
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        go.set()
+        done, pending = await asyncio.wait(tasks, timeout=max_seconds)
+        wall = time.perf_counter() - started
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if task.exception() is not None:
+                errors.append(f"agent crashed: {task.exception()!r}")
+    return {
+        "wall_seconds": round(wall, 2),
+        "agents_unfinished": len(pending),
+        "agents_failed": failed_agents,
+        "push_requests": len(push_ms),
+        "pull_requests": len(pull_ms),
+        "push_ms": _quantiles(push_ms),
+        "pull_ms": _quantiles(pull_ms),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:10],
+    }
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "p99": round(percentile(values, 99), 1),
+        "max": round(max(values), 1) if values else float("nan"),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default="postgres", choices=["postgres", "sqlite"])
+    ap.add_argument("--agents", type=int, default=1000)
+    ap.add_argument("--records", type=int, default=50)
+    ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=200, help="requests in flight at most")
+    ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument("--out", default="burst")
+    args = ap.parse_args()
+    facts = machine_facts()
+    with database(args.db, "burst") as db:
+        engine = db.engine()
+        settings = bench_settings(db.url)
+        world = seed_world(engine, settings, agents=args.agents, communes=10, tag="B")
+        with Servers(settings, args.processes) as servers:
+            t0 = time.perf_counter()
+            tokens = asyncio.run(_login_all(servers.urls, world.agents, 50))
+            batches = []
+            serial = 0
+            for name, tok in zip(world.agents, tokens, strict=True):
+                first, _ = issue_receipts(engine, world.admin, int(tok["device_id"]), args.records)
+                point = world.agent_point[name]
+                batches.append(
+                    [
+                        make_record(
+                            serial + k,
+                            point_id=point,
+                            commune_code=world.point_commune[point],
+                            receipt=first + k,
+                        )
+                        for k in range(args.records)
+                    ]
+                )
+                serial += args.records
+            print(f"set-up: {args.agents} agents logged in in {time.perf_counter() - t0:.1f} s")
+            figures = asyncio.run(
+                _burst(servers.urls, tokens, batches, args.concurrency, args.max_seconds)
+            )
+            figures["server_exceptions"] = servers.errors()
+        sent = {r["id"] for batch in batches for r in batch}
+        with engine.connect() as conn:
+            stored_ids = [row[0] for row in conn.execute(text("SELECT id FROM enrollment"))]
+        figures.update(
+            sent=len(sent),
+            stored=len(stored_ids),
+            stored_distinct=len(set(stored_ids)),
+            revisions=count(engine, "enrollment_revision"),
+            receipts_used=count(engine, "receipt_use"),
+            missing=len(sent - set(stored_ids)),
+            unexpected=len(set(stored_ids) - sent),
+        )
+        figures["every_record_once"] = (
+            figures["missing"] == 0
+            and figures["unexpected"] == 0
+            and figures["stored"] == figures["stored_distinct"] == figures["revisions"]
+        )
+        figures["records_per_s"] = round(figures["stored"] / figures["wall_seconds"], 1)
+        engine.dispose()
+    result = {
+        "benchmark": "burst",
+        "machine": facts,
+        "db": args.db,
+        "agents": args.agents,
+        "records_per_agent": args.records,
+        "processes": args.processes,
+        "concurrency": args.concurrency,
+        "figures": figures,
+    }
+    print(
+        f"{args.agents} agents x {args.records} records on {args.processes} processes: "
+        f"{figures['wall_seconds']} s, push p50/p95/p99 {figures['push_ms']}, "
+        f"errors {figures['errors']}, every record once: {figures['every_record_once']}"
+    )
+    write_results(args.out, result)
+
+
+if __name__ == "__main__":
+    main()
