@@ -20,6 +20,7 @@ from server.web.render import WebRoute, render
 from server.web.session import CsrfPrincipal, WebPrincipal
 
 router = APIRouter(route_class=WebRoute)
+PAGE_SIZE = 100
 
 
 @dataclass
@@ -53,18 +54,22 @@ def agents(
 ) -> Response:
     """The agents the caller manages, to open their devices and receipts."""
     rows, total = users_service.get_users(
-        session, principal=principal, role=Role.AGENT, limit=100, offset=(page - 1) * 100
+        session,
+        principal=principal,
+        role=Role.AGENT,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
+    public = [users_service.to_public(session, u) for u in rows]
     return render(
         request,
         "agents.html",
         {
-            "agents": [users_service.to_public(session, u) for u in rows],
+            "agents": public,
             "total": total,
             "page": page,
-            "points": queries.point_names(
-                session, {p for u in rows for p in users_service.to_public(session, u).point_ids}
-            ),
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "points": queries.point_names(session, {p for u in public for p in u.point_ids}),
         },
     )
 

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from server.config import Settings
 from server.deps import AuthDep, SessionDep
 from server.errors import NotAuthenticated, TooManyRequests
-from server.web import devices, overview, review, session, targets
+from server.web import devices, overview, renewals, review, session, targets
 from server.web.i18n import LANGUAGES, gettext
 from server.web.render import WebRoute, render
 from server.web.session import WebPrincipal, WebSettingsDep
@@ -112,7 +112,7 @@ def home(_: WebPrincipal) -> Response:
     return RedirectResponse("/web/overview", status_code=303)
 
 
-for sub in (overview.router, review.router, targets.router, devices.router):
+for sub in (overview.router, review.router, targets.router, devices.router, renewals.router):
     router.include_router(sub)
 
 

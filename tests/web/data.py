@@ -29,7 +29,7 @@ class Scene:
     next_receipt: int = 0
 
 
-def _record(
+def record(
     *, receipt: int, point_id: int, citizen_id: str, name: str, household: str, amount: int
 ) -> dict[str, Any]:
     return {
@@ -71,7 +71,7 @@ def build_scene(client: TestClient, engine: Engine, settings: Settings, n: int =
     scene = Scene(world=w, coord=auth(client, "coord1"), coord2=auth(client, "coord2"))
     agent, first = _device_with_block(client, "agent1", scene.coord)
     records = [
-        _record(
+        record(
             receipt=first + i,
             point_id=w["p1"],
             citizen_id=f"0660900000{i + 10}",
@@ -87,7 +87,7 @@ def build_scene(client: TestClient, engine: Engine, settings: Settings, n: int =
     scene.signups = [rec["id"] for rec in records]
     scene.agent, scene.next_receipt = agent, first + n
     agent2, first2 = _device_with_block(client, "agent2", scene.coord2)
-    other = _record(
+    other = record(
         receipt=first2,
         point_id=w["p2"],
         citizen_id="066090000099",
@@ -115,7 +115,7 @@ def enrich(client: TestClient, scene: Scene) -> None:
     records = []
     for i in range(24):
         month = 1 + i % 9
-        rec = _record(
+        rec = record(
             receipt=scene.next_receipt + i,
             point_id=w["p1"],
             citizen_id=f"0660910000{i + 10}",
@@ -129,7 +129,7 @@ def enrich(client: TestClient, scene: Scene) -> None:
             rec["amount_collected_vnd"] = 1_320_000
             rec.pop("household")
         records.append(rec)
-    dup = _record(
+    dup = record(
         receipt=scene.next_receipt + 25,  # one number skipped: the devices page shows the gap
         point_id=w["p1"],
         citizen_id="066090000010",  # the first sign-up's person again

@@ -198,6 +198,13 @@ def test_cross_commune_pages_and_actions_are_404(client: TestClient, engine, set
         r = client.post(url, data={**data, "csrf_token": token})
         assert r.status_code == 404, url
     assert _status(engine, scene.other) == "pending"
+    r = client.post(
+        "/api/v1/targets",
+        json={"period": PERIOD, "scheme": "household_hi", "point_id": w["p2"], "value": 7},
+        headers=scene.coord2,
+    )
+    assert r.status_code == 201, r.text
+    assert client.get(f"/web/targets/history/{r.json()['id']}").status_code == 404
     listing = client.get("/web/review?status=all").text
     assert "Trần Văn Khác" not in listing and "Nguyễn Thị Người 1" in listing
 
@@ -337,3 +344,28 @@ def test_login_secure_setting_marks_cookie_secure(engine, settings, app) -> None
         )
     cookie = next(c for c in r.headers.get_list("set-cookie") if c.startswith("fe_session="))
     assert "Secure" in cookie and "SameSite=strict" in cookie
+
+
+def test_renewals_page_lists_own_communes_participants_only(client: TestClient, engine, settings):
+    from datetime import timedelta
+
+    from server.policy.service import today_local
+    from tests.web.data import record
+
+    scene = build_scene(client, engine, settings)
+    rec = record(
+        receipt=scene.next_receipt,
+        point_id=scene.world["p1"],
+        citizen_id="066090000077",
+        name="Phạm Thị Sắp Hết",
+        household="HH-EAKAR-077",
+        amount=315_900,
+    )
+    rec.update(months=3, payment_date=(today_local() - timedelta(days=1)).isoformat())
+    r = client.post("/api/v1/sync/push", json={"records": [rec]}, headers=scene.agent)
+    assert r.json()["results"][0]["status"] == "accepted", r.text
+    web_login(client, "coord1")
+    page = client.get("/web/renewals?within_days=366").text
+    assert "Phạm Thị Sắp Hết" in page and f"/web/sign-ups/{rec['id']}" in page
+    web_login(client, "coord2")
+    assert "Phạm Thị Sắp Hết" not in client.get("/web/renewals?within_days=366").text
