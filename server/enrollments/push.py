@@ -12,13 +12,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
@@ -156,6 +158,7 @@ def push_batch(
             ):
                 raise
             session.rollback()
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
     counts = {status: sum(1 for r in results if r.status is status) for status in PushStatus}
     return PushResponse(
         results=results,
@@ -191,11 +194,47 @@ def _judge_all(
             ).all()
         ),
     )
+    _lock_people(session, records)
     results = [_push_one(session, ctx, i, raw) for i, raw in enumerate(records)]
     # Once per batch, in the same transaction as the sign-ups priced with them.
     mark_used(session, sorted(ctx.used_policy_versions))
     publish_participants(session, sorted(ctx.touched_participants))
     return results
+
+
+def _lock_people(session: Session, records: Sequence[Any]) -> None:
+    """Serialise pushes that touch the same people or households, until commit.
+
+    Otherwise two processes could each make a different person the household's 1st member,
+    or miss each other's sign-up of one person as a duplicate. All keys of the batch are
+    taken at once in one global order, so two such pushes queue instead of deadlocking.
+    (SQLite runs one writer at a time anyway.)
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    names: set[str] = set()
+    for raw in records:
+        if not isinstance(raw, dict):
+            continue
+        person, household = raw.get("person"), raw.get("household")
+        if isinstance(person, dict) and isinstance(person.get("citizen_id"), str):
+            names.add(f"person/{person['citizen_id']}")
+        if isinstance(household, dict) and isinstance(household.get("code"), str):
+            names.add(f"household/{household['code']}")
+    keys = sorted(
+        int.from_bytes(
+            hashlib.sha256(f"field-enroll/{n}".encode()).digest()[:8], "big", signed=True
+        )
+        for n in names
+    )
+    if keys:
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
 
 def _raw_id(raw: Any) -> str | None:

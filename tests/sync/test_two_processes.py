@@ -29,7 +29,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def two_servers(settings) -> Iterator[list[str]]:
+def two_servers(settings, tmp_path) -> Iterator[list[str]]:
+    """Two uvicorn processes on the test database; their logs go to ``tmp_path``."""
     env = {
         **os.environ,
         "FIELD_ENROLL_DATABASE_URL": settings.database_url,
@@ -40,8 +41,9 @@ def two_servers(settings) -> Iterator[list[str]]:
     }
     procs: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
+    logs = [(tmp_path / f"server-{n}.log").open("wb") for n in range(2)]
     try:
-        for _ in range(2):
+        for n in range(2):
             port = _free_port()
             procs.append(
                 subprocess.Popen(
@@ -60,8 +62,8 @@ def two_servers(settings) -> Iterator[list[str]]:
                     ],
                     cwd=ROOT,
                     env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+                    stdout=logs[n],
+                    stderr=subprocess.STDOUT,
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
@@ -69,8 +71,7 @@ def two_servers(settings) -> Iterator[list[str]]:
         for proc, url in zip(procs, urls, strict=True):
             while True:
                 if proc.poll() is not None:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    pytest.fail(f"server process exited: {err[-2000:]}")
+                    pytest.fail(f"server process exited; see {tmp_path}")
                 try:
                     if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
                         break
@@ -89,8 +90,8 @@ def two_servers(settings) -> Iterator[list[str]]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-            if proc.stderr:
-                proc.stderr.close()
+        for log in logs:
+            log.close()
 
 
 def test_push_same_batch_to_two_processes_stores_each_record_once(
@@ -157,3 +158,60 @@ def test_push_same_batch_to_two_processes_stores_each_record_once(
         ).fetchall()
     # Each household's members got distinct ordinals despite the race.
     assert all(n == distinct for _, n, distinct in ordinals)
+
+
+def test_two_agents_same_households_on_two_processes_get_distinct_ordinals(
+    client, engine, settings, two_servers
+):
+    ctx = ready(client, engine, settings)
+    households = 15
+    batches = [
+        [
+            hi_record(
+                ctx,
+                receipt=ctx.receipt() if who == 0 else ctx.receipt2(),
+                citizen_id=f"06609{who}{h:06d}",
+                household=f"HH-SHARED-{h}",
+                point="p1" if who == 0 else "p2",
+                ordinal=1,  # both devices think they record the household's 1st member
+            )
+            for h in range(households)
+        ]
+        for who in range(2)
+    ]
+    batches[1].reverse()  # agent 2 walks the village the other way round: lock order differs
+    barrier = threading.Barrier(2)
+    answers: dict[int, list[dict]] = {}
+    errors: list[BaseException] = []
+
+    def push(who: int) -> None:
+        try:
+            headers = ctx.agent if who == 0 else ctx.agent2
+            with httpx.Client(base_url=two_servers[who], headers=headers, timeout=180) as http:
+                barrier.wait(timeout=30)
+                r = http.post("/api/v1/sync/push", json={"records": batches[who]})
+                assert r.status_code == 200, r.text
+                answers[who] = r.json()["results"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push, args=(who,)) for who in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=240)
+    assert not any(t.is_alive() for t in threads), "a push did not finish in 240 s"
+    assert not errors, errors
+    assert all(r["status"] == "accepted" for who in range(2) for r in answers[who])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT household_code, household_ordinal FROM enrollment "
+                "ORDER BY household_code, household_ordinal"
+            )
+        ).fetchall()
+    by_household: dict[str, list[int]] = {}
+    for code, ordinal in rows:
+        by_household.setdefault(code, []).append(ordinal)
+    assert len(by_household) == households
+    assert all(ordinals == [1, 2] for ordinals in by_household.values()), by_household
