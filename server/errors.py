@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enroll_common.errors import PolicyError
@@ -83,6 +85,31 @@ class TooManyRequests(DomainError):
     type = "too_many_requests"
 
 
+class FieldErrorBody(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationErrorBody(BaseModel):
+    """The 422 body for invalid input, as the OpenAPI document describes it."""
+
+    type: str
+    detail: str
+    field: str | None = None
+    errors: list[FieldErrorBody] = []
+    request_id: str | None = None
+
+
+def document_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document describe the 422 body this handler really sends."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    body = ValidationErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(body.pop("$defs", {}))
+    components["HTTPValidationError"] = body
+    components.pop("ValidationError", None)
+    return schema
+
+
 def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -142,6 +169,20 @@ def install_handlers(app: FastAPI) -> None:
             {"type": kind, "detail": str(exc.detail), "request_id": _request_id(request)},
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # Numbers beyond what the database stores (ids of 2**70, say) are bad input, not a
+        # server fault; the transaction is rolled back with the request's session.
+        return JSONResponse(
+            {
+                "type": "value_out_of_range",
+                "detail": "a value in the request is out of range for this field",
+                "request_id": _request_id(request),
+            },
+            status_code=422,
         )
 
     @app.exception_handler(Exception)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from server.auth.routes import router as auth_router
@@ -10,7 +12,7 @@ from server.auth.service import AuthContext
 from server.config import Settings
 from server.db import make_engine
 from server.enrollments.routes import router as enrollments_router
-from server.errors import install_handlers
+from server.errors import document_validation_errors, install_handlers
 from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
@@ -20,6 +22,18 @@ from server.reports.routes import router as reports_router
 from server.sync.routes import router as sync_router
 from server.targets.routes import router as targets_router
 from server.web.routes import install_web
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Serve an OpenAPI document whose 422 schema is the body our handler sends."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_validation_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
 
     install_web(app)  # the dashboard; also answers "/"
+    _document_errors(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

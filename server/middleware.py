@@ -65,23 +65,32 @@ class BodyLimitMiddleware:
             await self._reject(scope, send)
             return
         seen = 0
-        too_large = False
+        rejected = False
+        started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, too_large
+            # A streamed body (no Content-Length) is counted as it arrives. Past the limit we
+            # answer 413 ourselves and tell the app the client left, so it stops reading and
+            # whatever it answers is dropped; nothing reaches a handler that could write.
+            nonlocal seen, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    too_large = True
-                    raise _TooLarge
+                    rejected = True
+                    if not started:
+                        await self._reject(scope, send)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._reject(scope, send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if rejected:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, limited_receive, guarded_send)

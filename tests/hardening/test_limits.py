@@ -76,12 +76,6 @@ def test_push_body_over_the_byte_limit_is_413_and_writes_nothing(ctx, client, en
     assert _counts(engine) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/middleware.py BodyLimitMiddleware raises _TooLarge (an Exception) from "
-    "receive(); FastAPI's body parsing catches any Exception and answers 400 'There was an "
-    "error parsing the body' before the middleware can answer 413 (nothing is written)",
-)
 def test_push_chunked_body_over_the_byte_limit_is_413_and_writes_nothing(
     ctx, client, engine, settings
 ):

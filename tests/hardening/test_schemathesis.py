@@ -121,11 +121,6 @@ def test_every_operation_answers_without_5xx_and_within_its_schema(
     assert not findings, "\n\n".join(findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/errors.py answers 422 as {type, detail: str, field, errors} while the "
-    "OpenAPI schema still documents FastAPI's HTTPValidationError {detail: [...]}",
-)
 def test_documented_422_schema_matches_the_error_body(app, client, engine, settings):
     ctx = ready(client, engine, settings)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
@@ -157,13 +152,6 @@ def _integer_parameter_urls(schema: dict[str, Any], huge: int) -> list[tuple[str
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integer parameters are unbounded: 2**70 reaches the database and raises "
-    "OverflowError (SQLite) or DataError (PostgreSQL, already above 2**31, body fields too: "
-    "POST /api/v1/points commune_code) -> 500, e.g. GET /api/v1/points/{point_id}, "
-    "GET /api/v1/enrollments?offset=, GET /api/v1/users/{user_id}",
-)
 def test_integer_parameters_beyond_64_bits_answer_4xx(app, client, engine, settings):
     ctx = ready(client, engine, settings)
     failing = []
