@@ -14,6 +14,7 @@ from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
 from server.enrollments.demo import seed_enrollments
 from server.org.models import CollectionPoint, Commune
+from server.targets.demo import seed_targets
 
 DEMO_PROVINCE = 66  # Đắk Lắk
 DEMO_PASSWORD = "demo-password"
@@ -140,4 +141,5 @@ def seed_demo(
     session.flush()
     if secret is not None:
         seed_enrollments(session, secret=secret, seed=seed)
+    seed_targets(session, province_code=DEMO_PROVINCE)
     return out

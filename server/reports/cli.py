@@ -85,7 +85,10 @@ def report(
         caption=f"số liệu đến {result.as_of:%Y-%m-%d %H:%M} UTC",
     )
     for i, header in enumerate(headers):
-        table.add_column(header, justify="left" if i < 3 else "right", overflow="fold")
+        if i == 1:
+            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=34)
+        else:
+            table.add_column(header, justify="left" if i < 3 else "right", overflow="fold")
     n_rows = len(result.rows)
     for i, cells in enumerate(body):
         table.add_row(*cells, end_section=i == n_rows - 1, style="bold" if i >= n_rows else None)

@@ -49,23 +49,24 @@ class CommissionRate(SQLModel, table=True):
 
 
 class ProgressSummary(SQLModel, table=True):
-    """Sign-ups pre-aggregated per month, agent, point, scheme, kind and status.
+    """Sign-ups pre-aggregated per period, agent, point, scheme, kind and status.
 
-    Rebuilt per province and year from ``enrollment`` (see ``server.reports.summary``), so a
-    province report sums a few thousand rows instead of scanning millions of sign-ups.
-    ``first_*`` count a participant once per (scheme, month/quarter/year): the row holding a
-    participant's first accepted sign-up of that period gets the 1, so distinct counts of
-    any period and any level are plain sums. ``*_all`` ignore the kind (for "all" targets),
-    ``*_kind`` count once per kind.
+    Rebuilt per province and year from ``enrollment`` (see ``server.reports.summary``) with
+    one set of rows per month, quarter and year, so a report for any period reads only that
+    period's rows (a few thousand) instead of scanning millions of sign-ups.
+    ``participants_*`` count each participant once per scheme and period, for the unit and
+    status of their first accepted sign-up in the period, so the counts of any level are
+    plain sums; ``_all`` ignores the kind (for "all" targets), ``_kind`` counts once per kind.
+    Rows with status ``due`` count participants whose coverage ends in the period.
     """
 
     __tablename__ = "progress_summary"
-    __table_args__ = (Index("ix_progress_summary_province_code_year", "province_code", "year"),)
+    __table_args__ = (Index("ix_progress_summary_province_code_period", "province_code", "period"),)
 
     id: int | None = Field(default=None, primary_key=True)
     province_code: int
     year: int
-    month: int
+    period: str = Field(max_length=8)
     commune_code: int
     point_id: int
     agent_id: int
@@ -74,12 +75,8 @@ class ProgressSummary(SQLModel, table=True):
     status: str = Field(max_length=20)
     sign_ups: int = 0
     amount_vnd: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    first_m_all: int = 0
-    first_q_all: int = 0
-    first_y_all: int = 0
-    first_m_kind: int = 0
-    first_q_kind: int = 0
-    first_y_kind: int = 0
+    participants_all: int = 0
+    participants_kind: int = 0
     due_renewal: int = 0
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from enroll_common.money import round_half_up
-from enroll_common.periods import Period
+from enroll_common.periods import Period, parse_period
 from server.auth.models import Role, User
 from server.auth.scope import Principal
 from server.errors import Forbidden, RuleViolation
@@ -175,19 +175,17 @@ def commission_report(
     point_ids = sorted(p.id for p in session.exec(readable_points(principal)).all() if p.id)
     columns: list[Any] = [
         ProgressSummary.agent_id,
-        ProgressSummary.month,
+        ProgressSummary.period,
         ProgressSummary.scheme,
         ProgressSummary.kind,
         func.sum(ProgressSummary.amount_vnd),
         func.sum(ProgressSummary.sign_ups),
-        func.sum(ProgressSummary.first_m_kind),
     ]
     stmt = (
         sa_select(*columns)
         .where(
             col(ProgressSummary.province_code) == principal.province_code,
-            col(ProgressSummary.year) == period.year,
-            col(ProgressSummary.month).in_([m.index for m in period.months()]),
+            col(ProgressSummary.period).in_([str(m) for m in period.months()]),
             col(ProgressSummary.status) == "approved",
             col(ProgressSummary.point_id).in_(point_ids),
         )
@@ -197,10 +195,8 @@ def commission_report(
         stmt = stmt.where(col(ProgressSummary.agent_id) == principal.user_id)
     rates = get_rates(session, principal=principal)
     totals: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for agent_id, month, scheme, kind, amount, sign_ups, participants in session.execute(
-        stmt
-    ).all():
-        first_day = period.months()[0].start.replace(month=int(month))
+    for agent_id, month, scheme, kind, amount, sign_ups in session.execute(stmt).all():
+        first_day = parse_period(month).start
         rate = next(
             (
                 r
@@ -213,7 +209,7 @@ def commission_report(
             None,
         )
         cell = totals[(int(agent_id), scheme, kind)]
-        cell[0] += int(participants or 0)
+        cell[0] += int(sign_ups or 0)
         cell[1] += int(amount or 0)
         if rate is not None:
             cell[2] += round_half_up(Decimal(int(amount or 0)) * rate.rate_bp / Decimal(10_000))
@@ -231,7 +227,7 @@ def commission_report(
             agent_name=users[agent_id].full_name,
             scheme=scheme,
             kind=kind,
-            participants=values[0],
+            sign_ups=values[0],
             amount_vnd=values[1],
             commission_vnd=values[2],
         )

@@ -93,7 +93,7 @@ class CommissionRow(BaseModel):
     agent_name: str
     scheme: str
     kind: str
-    participants: int
+    sign_ups: int
     amount_vnd: int
     commission_vnd: int
 

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from enroll_common.periods import Period, PeriodKind
+from enroll_common.periods import Period
 from server.auth.models import AgentPoint, Role, User
 from server.auth.scope import Principal
 from server.errors import Forbidden
@@ -58,12 +58,6 @@ class _Unit:
     point_ids: set[int] = field(default_factory=set)
 
 
-def _first_column(period: Period, kind: TargetKind) -> Any:
-    suffix = "all" if kind is TargetKind.ALL else "kind"
-    prefix = {PeriodKind.MONTH: "m", PeriodKind.QUARTER: "q", PeriodKind.YEAR: "y"}[period.kind]
-    return getattr(ProgressSummary, f"first_{prefix}_{suffix}")
-
-
 def _group_column(level: Level) -> Any:
     return {
         Level.AGENT: ProgressSummary.agent_id,
@@ -85,8 +79,11 @@ def _tallies(
 ) -> dict[tuple[int, str], _Tally]:
     """(unit, scheme) -> achieved, approved, pending, amount, sign-ups, due for renewal."""
     group = _group_column(level)
-    first = _first_column(period, kind)
-    months = [m.index for m in period.months()]
+    first = (
+        ProgressSummary.participants_all
+        if kind is TargetKind.ALL
+        else ProgressSummary.participants_kind
+    )
     columns: list[Any] = [
         group,
         ProgressSummary.scheme,
@@ -100,10 +97,8 @@ def _tallies(
         sa_select(*columns)
         .where(
             col(ProgressSummary.province_code) == principal.province_code,
-            col(ProgressSummary.year) == period.year,
-            col(ProgressSummary.month).in_(months),
+            col(ProgressSummary.period) == str(period),
             col(ProgressSummary.scheme).in_(list(schemes)),
-            col(ProgressSummary.point_id).in_(sorted(point_ids)),
         )
         .group_by(group, ProgressSummary.scheme, ProgressSummary.status)
     )
@@ -111,6 +106,8 @@ def _tallies(
         stmt = stmt.where(col(ProgressSummary.kind) == kind.value)
     if principal.role is Role.AGENT:
         stmt = stmt.where(col(ProgressSummary.agent_id) == principal.user_id)
+    elif principal.role is Role.COORDINATOR:
+        stmt = stmt.where(col(ProgressSummary.point_id).in_(sorted(point_ids)))
     out: dict[tuple[int, str], _Tally] = defaultdict(_Tally)
     for unit, scheme, status, firsts, amount, sign_ups, due in session.execute(stmt).all():
         tally = out[(int(unit), scheme)]
@@ -200,20 +197,25 @@ def _units(
             )
         }
     codes = {p.id: p.code for p in points}
+    columns: list[Any] = [
+        User.id,
+        User.agent_code,
+        User.username,
+        User.full_name,
+        AgentPoint.point_id,
+    ]
     stmt = (
-        select(User, AgentPoint.point_id)
+        sa_select(*columns)
         .join(AgentPoint, col(AgentPoint.user_id) == col(User.id))
-        .where(col(AgentPoint.point_id).in_(sorted(codes)), User.role == Role.AGENT.value)
+        .where(col(AgentPoint.point_id).in_(sorted(codes)), col(User.role) == Role.AGENT.value)
     )
     if principal.role is Role.AGENT:
-        stmt = stmt.where(User.id == principal.user_id)
+        stmt = stmt.where(col(User.id) == principal.user_id)
     agents: dict[int, _Unit] = {}
-    for user, point_id in session.exec(stmt).all():
-        assert user.id is not None
-        unit = agents.setdefault(
-            user.id, _Unit(user.id, user.agent_code or user.username, user.full_name)
-        )
+    for user_id, agent_code, username, full_name, point_id in session.execute(stmt).all():
+        unit = agents.setdefault(user_id, _Unit(user_id, agent_code or username, full_name))
         unit.point_ids.add(point_id)
+    for unit in agents.values():
         unit.parent = ", ".join(sorted(codes[p] for p in unit.point_ids))
     return agents
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     case,
     cast,
@@ -45,9 +46,40 @@ def watermark(session: Session) -> str:
     return f"a{audit_id or 0}r{revision_id or 0}"
 
 
+_COLUMNS = [
+    "province_code",
+    "year",
+    "period",
+    "commune_code",
+    "point_id",
+    "agent_id",
+    "scheme",
+    "kind",
+    "status",
+    "sign_ups",
+    "amount_vnd",
+    "participants_all",
+    "participants_kind",
+    "due_renewal",
+]
+
+
+def _period_label(grain: str, year: int, day_column: Any) -> Any:
+    """The period a date falls in, as the canonical label ("2025-09", "2025-Q3", "2025")."""
+    month = cast(extract("month", day_column), Integer)
+    if grain == "year":
+        return literal(str(year))
+    if grain == "quarter":
+        return literal(f"{year}-Q") + cast((month + 2) // 3, String)
+    return literal(f"{year}-") + case(
+        (month < 10, literal("0") + cast(month, String)), else_=cast(month, String)
+    )
+
+
 def rebuild(session: Session, *, province_code: int, year: int) -> int:
     """Recompute one province-year of the summary; returns the number of summary rows."""
     e = Enrollment.__table__  # type: ignore[attr-defined]
+    table = ProgressSummary.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
         # Two processes rebuilding one province-year at once would both insert.
         session.execute(
@@ -60,99 +92,72 @@ def rebuild(session: Session, *, province_code: int, year: int) -> int:
             col(ProgressSummary.province_code) == province_code, col(ProgressSummary.year) == year
         )
     )
-    month = cast(extract("month", e.c.payment_date), Integer)
-    quarter = (month + 2) // 3
     order = (e.c.payment_date, e.c.id)
-
-    def first(*partition: Any) -> Any:
-        return func.row_number().over(partition_by=partition, order_by=order)
-
-    ranked = (
-        select(
-            e.c.commune_code,
-            e.c.point_id,
-            e.c.agent_id,
-            e.c.scheme,
-            e.c.kind,
-            e.c.status,
-            e.c.amount_vnd,
-            month.label("month"),
-            first(e.c.citizen_id, e.c.scheme, month).label("rm"),
-            first(e.c.citizen_id, e.c.scheme, quarter).label("rq"),
-            first(e.c.citizen_id, e.c.scheme).label("ry"),
-            first(e.c.citizen_id, e.c.scheme, e.c.kind, month).label("rmk"),
-            first(e.c.citizen_id, e.c.scheme, e.c.kind, quarter).label("rqk"),
-            first(e.c.citizen_id, e.c.scheme, e.c.kind).label("ryk"),
-        )
-        .where(
-            e.c.province_code == province_code,
-            e.c.status.in_(ACCEPTED),
-            e.c.payment_date >= start,
-            e.c.payment_date < end,
-        )
-        .subquery("ranked")
-    )
-    r = ranked.c
-
-    def ones(column: Any) -> Any:
-        return func.sum(case((column == 1, 1), else_=0))
-
-    keys = (r.month, r.commune_code, r.point_id, r.agent_id, r.scheme, r.kind, r.status)
-    paid_columns: list[Any] = [
-        literal(province_code),
-        literal(year),
-        *keys,
-        func.count(),
-        func.sum(r.amount_vnd),
-        *(ones(rank) for rank in (r.rm, r.rq, r.ry, r.rmk, r.rqk, r.ryk)),
-        literal(0),
-    ]
-    paid = select(*paid_columns).group_by(*keys)
-    columns = [
-        "province_code",
-        "year",
-        "month",
-        "commune_code",
-        "point_id",
-        "agent_id",
-        "scheme",
-        "kind",
-        "status",
-        "sign_ups",
-        "amount_vnd",
-        "first_m_all",
-        "first_q_all",
-        "first_y_all",
-        "first_m_kind",
-        "first_q_kind",
-        "first_y_kind",
-        "due_renewal",
-    ]
-    table = ProgressSummary.__table__  # type: ignore[attr-defined]
-    session.execute(insert(table).from_select(columns, paid))
-    due_month = cast(extract("month", e.c.coverage_end), Integer)
-    due_keys = (due_month, e.c.commune_code, e.c.point_id, e.c.agent_id, e.c.scheme, e.c.kind)
-    due_columns: list[Any] = [
-        literal(province_code),
-        literal(year),
-        *due_keys,
-        literal("due"),
-        *([literal(0)] * 8),
-        func.count(func.distinct(e.c.citizen_id)),
-    ]
-    due = (
-        select(*due_columns)
-        .where(
-            and_(
+    for grain in ("month", "quarter", "year"):
+        label = _period_label(grain, year, e.c.payment_date)
+        ranked = (
+            select(
+                e.c.commune_code,
+                e.c.point_id,
+                e.c.agent_id,
+                e.c.scheme,
+                e.c.kind,
+                e.c.status,
+                e.c.amount_vnd,
+                label.label("period"),
+                func.row_number()
+                .over(partition_by=(e.c.citizen_id, e.c.scheme, label), order_by=order)
+                .label("r_all"),
+                func.row_number()
+                .over(partition_by=(e.c.citizen_id, e.c.scheme, e.c.kind, label), order_by=order)
+                .label("r_kind"),
+            )
+            .where(
                 e.c.province_code == province_code,
                 e.c.status.in_(ACCEPTED),
-                e.c.coverage_end >= start,
-                e.c.coverage_end < end,
+                e.c.payment_date >= start,
+                e.c.payment_date < end,
+            )
+            .subquery("ranked")
+        )
+        r = ranked.c
+        keys = (r.period, r.commune_code, r.point_id, r.agent_id, r.scheme, r.kind, r.status)
+        paid: list[Any] = [
+            literal(province_code),
+            literal(year),
+            *keys,
+            func.count(),
+            func.sum(r.amount_vnd),
+            func.sum(case((r.r_all == 1, 1), else_=0)),
+            func.sum(case((r.r_kind == 1, 1), else_=0)),
+            literal(0),
+        ]
+        session.execute(insert(table).from_select(_COLUMNS, select(*paid).group_by(*keys)))
+        due_label = _period_label(grain, year, e.c.coverage_end)
+        due_keys = (due_label, e.c.commune_code, e.c.point_id, e.c.agent_id, e.c.scheme, e.c.kind)
+        due: list[Any] = [
+            literal(province_code),
+            literal(year),
+            *due_keys,
+            literal("due"),
+            *([literal(0)] * 4),
+            func.count(func.distinct(e.c.citizen_id)),
+        ]
+        session.execute(
+            insert(table).from_select(
+                _COLUMNS,
+                select(*due)
+                .where(
+                    and_(
+                        e.c.province_code == province_code,
+                        e.c.status.in_(ACCEPTED),
+                        e.c.coverage_end >= start,
+                        e.c.coverage_end < end,
+                    )
+                )
+                .group_by(*due_keys),
             )
         )
-        .group_by(*due_keys)
-    )
-    session.execute(insert(table).from_select(columns, due))
     count: int = session.exec(
         select(func.count()).where(  # type: ignore[call-overload]
             col(ProgressSummary.province_code) == province_code, col(ProgressSummary.year) == year

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-22 15:57:58.037723
+Create Date: 2026-11-22 16:27:23.599059
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("province_code", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
         sa.Column("commune_code", sa.Integer(), nullable=False),
         sa.Column("point_id", sa.Integer(), nullable=False),
         sa.Column("agent_id", sa.Integer(), nullable=False),
@@ -45,24 +45,20 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("sign_ups", sa.Integer(), nullable=False),
         sa.Column("amount_vnd", sa.BigInteger(), nullable=False),
-        sa.Column("first_m_all", sa.Integer(), nullable=False),
-        sa.Column("first_q_all", sa.Integer(), nullable=False),
-        sa.Column("first_y_all", sa.Integer(), nullable=False),
-        sa.Column("first_m_kind", sa.Integer(), nullable=False),
-        sa.Column("first_q_kind", sa.Integer(), nullable=False),
-        sa.Column("first_y_kind", sa.Integer(), nullable=False),
+        sa.Column("participants_all", sa.Integer(), nullable=False),
+        sa.Column("participants_kind", sa.Integer(), nullable=False),
         sa.Column("due_renewal", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_progress_summary")),
     )
     with op.batch_alter_table("progress_summary", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_progress_summary_province_code_year", ["province_code", "year"], unique=False
+            "ix_progress_summary_province_code_period", ["province_code", "period"], unique=False
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("progress_summary", schema=None) as batch_op:
-        batch_op.drop_index("ix_progress_summary_province_code_year")
+        batch_op.drop_index("ix_progress_summary_province_code_period")
 
     op.drop_table("progress_summary")
     op.drop_table("progress_refresh")
