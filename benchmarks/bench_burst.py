@@ -69,6 +69,7 @@ async def _burst(
     push_ms: list[float] = []
     pull_ms: list[float] = []
     errors: list[str] = []
+    acked: set[str] = set()
     failed_agents = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=httpx.Timeout(300), limits=limits) as client:
@@ -94,6 +95,9 @@ async def _burst(
                     push_ms.append((time.perf_counter() - t0) * 1000)
                 if r.status_code == 200:
                     body = r.json()
+                    acked.update(
+                        x["id"] for x in body["results"] if x["status"] in ("accepted", "duplicate")
+                    )
                     done = body["accepted"] + body["duplicate"]
                     if done != len(batches[i]):
                         errors.append(f"push: {len(batches[i]) - done} not accepted")
@@ -138,6 +142,7 @@ async def _burst(
             if task.exception() is not None:
                 errors.append(f"agent crashed: {task.exception()!r}")
     return {
+        "acknowledged": sorted(acked),
         "wall_seconds": round(wall, 2),
         "agents_unfinished": len(pending),
         "agents_failed": failed_agents,
@@ -200,6 +205,7 @@ def main() -> None:
             )
             figures["server_exceptions"] = servers.errors()
         sent = {r["id"] for batch in batches for r in batch}
+        acked = set(figures.pop("acknowledged"))
         with engine.connect() as conn:
             stored_ids = [row[0] for row in conn.execute(text("SELECT id FROM enrollment"))]
         figures.update(
@@ -208,8 +214,19 @@ def main() -> None:
             stored_distinct=len(set(stored_ids)),
             revisions=count(engine, "enrollment_revision"),
             receipts_used=count(engine, "receipt_use"),
+            acknowledged=len(acked),
+            acknowledged_missing=len(acked - set(stored_ids)),
+            not_acknowledged=len(sent - acked),
+            not_acknowledged_but_stored=len((sent - acked) & set(stored_ids)),
             missing=len(sent - set(stored_ids)),
             unexpected=len(set(stored_ids) - sent),
+        )
+        # A sign-up the server never acknowledged stays in the device's outbox and is sent
+        # again at the next sync; "lost" would be an acknowledged one missing.
+        figures["every_acknowledged_record_once"] = (
+            figures["acknowledged_missing"] == 0
+            and figures["unexpected"] == 0
+            and figures["stored"] == figures["stored_distinct"] == figures["revisions"]
         )
         figures["every_record_once"] = (
             figures["missing"] == 0
@@ -231,7 +248,8 @@ def main() -> None:
     print(
         f"{args.agents} agents x {args.records} records on {args.processes} processes: "
         f"{figures['wall_seconds']} s, push p50/p95/p99 {figures['push_ms']}, "
-        f"errors {figures['errors']}, every record once: {figures['every_record_once']}"
+        f"errors {figures['errors']}, every record once: {figures['every_record_once']}, "
+        f"every acknowledged record once: {figures['every_acknowledged_record_once']}"
     )
     write_results(args.out, result)
 

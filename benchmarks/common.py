@@ -480,7 +480,18 @@ def machine_facts() -> dict[str, Any]:
             pg_version = row[0] if row else None
     except psycopg.Error:
         pass
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
     return {
+        "commit": commit,
         "nproc": os.cpu_count(),
         "memory_gib": round(mem_kib / 1024 / 1024, 1),
         "cpu": cpu,
