@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enroll_common.errors import PolicyError
@@ -183,6 +183,21 @@ def install_handlers(app: FastAPI) -> None:
                 "request_id": _request_id(request),
             },
             status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        # A lock held past the busy timeout, a deadlock or serialisation failure, or the
+        # database briefly unreachable: nothing was committed, and a retry will likely work.
+        log.warning("database busy or unavailable: %s", exc.orig)
+        return JSONResponse(
+            {
+                "type": "database_busy",
+                "detail": "the database is busy or unavailable; nothing was saved, retry shortly",
+                "request_id": _request_id(request),
+            },
+            status_code=503,
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)

@@ -16,16 +16,10 @@ from server.db import make_engine
 from tests.enrollments.helpers import hi_record, ready
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sqlite3.OperationalError 'database is locked' (busy timeout exceeded) is answered "
-    "500 internal_error by server/errors.py; should be 503 with Retry-After",
-)
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's single writer lock
 def test_push_while_sqlite_write_lock_is_held_answers_503_and_writes_nothing(
     client, engine, settings, db_url
 ):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("SQLite's single writer lock")
     ctx = ready(client, engine, settings)
     # The server waits 0.2 s for the lock instead of 15 s, so the test is quick.
     client.app.state.engine.dispose()
