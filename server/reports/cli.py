@@ -85,7 +85,9 @@ def report(
         caption=f"số liệu đến {result.as_of:%Y-%m-%d %H:%M} UTC",
     )
     for i, header in enumerate(headers):
-        if i == 1:
+        if i == 0:
+            table.add_column(header, no_wrap=True)
+        elif i == 1:
             table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=34)
         else:
             table.add_column(header, justify="left" if i < 3 else "right", overflow="fold")

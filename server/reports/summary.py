@@ -4,7 +4,8 @@ A province-year is rebuilt in one INSERT ... SELECT with window functions (both 
 PostgreSQL run it), then reports read only the summary. The rebuild happens when the
 enrollment audit log or revision sequence has moved since the last one, but not more often
 than ``STALENESS_FACTOR`` times the last rebuild's duration, so a busy province does not
-rebuild on every request; ``force=True`` rebuilds at once.
+rebuild on every request; ``force=True`` rebuilds at once. A province-year whose rebuild
+is slow (over ``SYNC_REBUILD_LIMIT_MS``) is only rebuilt out of band.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ ACCEPTED = ("approved", "pending")
 _REBUILD_LOCK = 7_300_002
 STALENESS_FACTOR = 20
 MAX_STALENESS = timedelta(minutes=5)
+# A province-year whose rebuild took longer than this is never rebuilt inside a request: it
+# is served as of its last rebuild, and refreshed out of band (enroll-server report --refresh
+# from a timer, or refresh=true by an administrator).
+SYNC_REBUILD_LIMIT_MS = 2_000
 
 
 def watermark(session: Session) -> str:
@@ -183,7 +188,9 @@ def ensure_fresh(
             allowed = min(
                 MAX_STALENESS, timedelta(milliseconds=state.duration_ms * STALENESS_FACTOR)
             )
-            stale = now - state.refreshed_at >= allowed
+            stale = (
+                state.duration_ms <= SYNC_REBUILD_LIMIT_MS and now - state.refreshed_at >= allowed
+            )
         if force or stale:
             started = time.perf_counter()
             rows = rebuild(session, province_code=province_code, year=year)

@@ -6,8 +6,10 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from server.config import Settings
+from server.enrollments.models import EnrollmentAudit
 from server.reports.service import percent
 from tests.factories import EA_KAR, EA_KNOP, World, auth, build_world
 from tests.reports.data import SignUp, insert_sign_ups
@@ -174,3 +176,27 @@ def test_percent_rounds_exact_ratio_half_up() -> None:
     assert percent(1, 8) == 12.5
     assert percent(1, 16) == 6.3  # 6.25 rounds up, not to even
     assert percent(5, None) is None and percent(5, 0) is None
+
+
+def test_slow_summary_is_served_as_of_last_rebuild_until_refreshed(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    from sqlmodel import Session
+
+    from server.reports.models import ProgressRefresh
+
+    w = _setup(client, engine, settings)
+    assert _rows(_report(client, "admin", level="point"))["EAKAR-01"]["achieved"] == 3
+    with Session(engine) as s:
+        for state in s.exec(select(ProgressRefresh)).all():
+            state.duration_ms = 60_000  # as if a rebuild took a minute
+            s.add(state)
+        s.commit()
+    insert_sign_ups(engine, [SignUp(99, VSI, date(2025, 9, 1), w["agent1"], w["p1"], EA_KAR)])
+    with Session(engine) as s:  # a new audit row moves the watermark, as a push would
+        s.add(EnrollmentAudit(entity="enrollment", entity_id="x", action="push", detail={}))
+        s.commit()
+    assert _rows(_report(client, "admin", level="point"))["EAKAR-01"]["achieved"] == 3
+    assert (
+        _rows(_report(client, "admin", level="point", refresh="true"))["EAKAR-01"]["achieved"] == 4
+    )
