@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from server.config import Settings
 from server.deps import AuthDep, SessionDep
-from server.errors import NotAuthenticated, TooManyRequests
+from server.errors import NotAuthenticated, NotFound, TooManyRequests
 from server.web import devices, overview, renewals, review, session, targets
 from server.web.i18n import LANGUAGES, gettext
 from server.web.render import WebRoute, render
@@ -116,10 +116,16 @@ for sub in (overview.router, review.router, targets.router, devices.router, rene
     router.include_router(sub)
 
 
+@router.get("/{rest:path}", response_class=HTMLResponse)
+def not_found(rest: str) -> Response:
+    """Unknown dashboard paths get the dashboard's 404 page, not a JSON body."""
+    raise NotFound(f"no page /web/{rest}")
+
+
 def install_web(app: FastAPI) -> None:
     """Mount the dashboard: its pages, its static files, and ``/`` leading to it."""
+    app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")  # before the 404
     app.include_router(router)
-    app.mount("/web/static", StaticFiles(directory=STATIC), name="web-static")
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

@@ -369,3 +369,10 @@ def test_renewals_page_lists_own_communes_participants_only(client: TestClient, 
     assert "Phạm Thị Sắp Hết" in page and f"/web/sign-ups/{rec['id']}" in page
     web_login(client, "coord2")
     assert "Phạm Thị Sắp Hết" not in client.get("/web/renewals?within_days=366").text
+
+
+def test_unknown_page_is_html_404_and_static_files_are_served(client: TestClient, engine, settings):
+    r = client.get("/web/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    css = client.get("/web/static/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
