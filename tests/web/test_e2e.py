@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from server.enrollments.models import Enrollment
 from server.targets.models import Target
@@ -212,3 +212,27 @@ def test_screenshots_of_main_pages(page, live_server, scene, client) -> None:
     shot("targets")
     page.goto(f"{base}/web/agents/{w['agent1']}")
     shot("devices")
+
+
+def test_screenshots_of_demo_province(page, live_server, engine, settings) -> None:
+    """Opt-in: the administrator's province view and a commune drill-down on the demo seed."""
+    if os.environ.get("FIELD_ENROLL_SCREENSHOTS") != "1":
+        pytest.skip("set FIELD_ENROLL_SCREENSHOTS=1 to write docs/screenshots")
+    from server.auth.security import Passwords
+    from server.demo import DEMO_PASSWORD, seed_demo
+
+    with Session(engine) as s:
+        seed_demo(s, Passwords(settings), secret=settings.resolved_secret())
+        s.commit()
+        latest = s.exec(
+            select(Enrollment.payment_date).order_by(col(Enrollment.payment_date).desc())
+        ).first()
+        period = str(latest.year) if latest else "2025"  # the year the demo's sign-ups are in
+    base = live_server.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _login(page, base, "admin", DEMO_PASSWORD)
+    page.wait_for_url(re.compile(r"/web/overview"))
+    page.goto(f"{base}/web/overview?period={period}")
+    page.screenshot(path=str(SHOTS / "admin-province.png"))
+    page.goto(f"{base}/web/overview?period={period}&commune=24373")
+    page.screenshot(path=str(SHOTS / "admin-commune.png"))
