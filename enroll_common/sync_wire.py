@@ -26,6 +26,10 @@ MAX_PUSH_RECORDS = 500
 MAX_PULL_LIMIT = 1000
 """Changes in one pull page; a larger ``limit`` is capped to this."""
 
+MAX_ID = 2_147_483_647
+"""Database ids are 32-bit: a larger number is refused by validation, never sent to SQL."""
+MAX_RECEIPT_NUMBER = 10**15
+
 CITIZEN_ID_PATTERN = r"^\d{12}$"
 SI_CODE_PATTERN = r"^\d{10}$"
 HOUSEHOLD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
@@ -88,7 +92,9 @@ class Person(Inbound):
         default=None, pattern=SI_CODE_PATTERN, description="10-digit social insurance code."
     )
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
-    commune_code: int = Field(ge=1, description="Official code of the commune of residence.")
+    commune_code: int = Field(
+        ge=1, le=999_999, description="Official code of the commune of residence."
+    )
     address: str = Field(default="", max_length=300)
 
     @field_validator("full_name", "address")
@@ -129,15 +135,19 @@ class EnrollmentRecord(Inbound):
     kind: EnrollmentKind = EnrollmentKind.NEW
     person: Person
     household: Household | None = Field(default=None, description="Required for household_hi.")
-    monthly_income_vnd: int | None = Field(default=None, description="Required for voluntary_si.")
+    monthly_income_vnd: int | None = Field(
+        default=None, ge=0, le=10**12, description="Required for voluntary_si."
+    )
     support_groups: list[str] = Field(default_factory=list, max_length=5)
     months: int = Field(ge=1, le=120)
     payment_date: date
     amount_collected_vnd: int = Field(ge=0, le=10_000_000_000)
-    receipt_number: int = Field(ge=1, description="From a block issued to this device.")
+    receipt_number: int = Field(
+        ge=1, le=MAX_RECEIPT_NUMBER, description="From a block issued to this device."
+    )
     captured_at: AwareDatetime = Field(description="Device clock at capture (not trusted).")
     gps: Gps | None = None
-    point_id: int = Field(ge=1, description="Collection point the agent works for.")
+    point_id: int = Field(ge=1, le=MAX_ID, description="Collection point the agent works for.")
 
     @model_validator(mode="after")
     def _scheme_fields(self) -> EnrollmentRecord:
@@ -267,7 +277,7 @@ class ReceiptBlockOut(BaseModel):
 
 
 class VoidRequest(Inbound):
-    receipt_number: int = Field(ge=1)
+    receipt_number: int = Field(ge=1, le=MAX_RECEIPT_NUMBER)
     reason: str = Field(min_length=3, max_length=300)
 
 
@@ -297,8 +307,10 @@ class Verification(BaseModel):
 
 
 __all__ = [
+    "MAX_ID",
     "MAX_PULL_LIMIT",
     "MAX_PUSH_RECORDS",
+    "MAX_RECEIPT_NUMBER",
     "Accepted",
     "Change",
     "ConflictReason",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from enroll_common.sync_wire import (
+    MAX_ID,
     EnrollmentStatus,
     Flag,
     ReceiptBlockOut,
@@ -23,6 +24,7 @@ from server.enrollments import receipts, service
 from server.enrollments.schemas import EnrollmentDetail, EnrollmentPublic, ReviewRequest
 
 router = APIRouter(prefix="/api/v1", tags=["enrollments"])
+DeviceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/enrollments", response_model=Page[EnrollmentPublic])
@@ -32,9 +34,9 @@ def list_enrollments(
     page: PageDep,
     status_: Annotated[EnrollmentStatus | None, Query(alias="status")] = None,
     scheme: Annotated[SchemeName | None, Query()] = None,
-    commune_code: Annotated[int | None, Query()] = None,
-    point_id: Annotated[int | None, Query()] = None,
-    agent_id: Annotated[int | None, Query()] = None,
+    commune_code: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    point_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    agent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     period: Annotated[str | None, Query(description="2025-09, 2025-Q3 or 2025.")] = None,
     flag: Annotated[Flag | None, Query()] = None,
 ) -> Page[EnrollmentPublic]:
@@ -85,7 +87,7 @@ def review_enrollment(
     status_code=status.HTTP_201_CREATED,
 )
 def issue_receipt_block(
-    device_id: int, body: ReceiptBlockRequest, principal: Manager, session: SessionDep
+    device_id: DeviceId, body: ReceiptBlockRequest, principal: Manager, session: SessionDep
 ) -> ReceiptBlockOut:
     """Issue the next block of receipt numbers to an agent's device."""
     device = users.get_device_or_raise(session, principal=principal, device_id=device_id)
@@ -96,7 +98,7 @@ def issue_receipt_block(
 
 @router.get("/devices/{device_id}/receipt-blocks", response_model=Page[ReceiptBlockOut])
 def list_receipt_blocks(
-    device_id: int, principal: CurrentPrincipal, session: SessionDep, page: PageDep
+    device_id: DeviceId, principal: CurrentPrincipal, session: SessionDep, page: PageDep
 ) -> Page[ReceiptBlockOut]:
     """Blocks issued to a device the caller may see."""
     device = users.get_device_or_raise(session, principal=principal, device_id=device_id)

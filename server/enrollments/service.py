@@ -79,7 +79,7 @@ def get_enrollments(
             col(Enrollment.payment_date) >= p.start, col(Enrollment.payment_date) < p.end
         )
     if flag is not None:
-        stmt = stmt.where(col(Enrollment.flags).contains(f",{flag},"))
+        stmt = stmt.where(col(Enrollment.flags).contains(f",{flag},", autoescape=True))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(col(Enrollment.received_at).desc(), col(Enrollment.id))

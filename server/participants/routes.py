@@ -27,7 +27,7 @@ def list_participants(
     principal: CurrentPrincipal,
     session: SessionDep,
     page: PageDep,
-    commune_code: Annotated[int | None, Query()] = None,
+    commune_code: Annotated[int | None, Query(ge=1, le=999_999)] = None,
     household_code: Annotated[str | None, Query(max_length=32)] = None,
     citizen_id: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
 ) -> Page[ParticipantPublic]:
@@ -52,7 +52,9 @@ def list_participants(
 async def import_participants(
     principal: Manager,
     session: SessionDep,
-    commune_code: Annotated[int, Query(description="The commune the list belongs to.")],
+    commune_code: Annotated[
+        int, Query(ge=1, le=999_999, description="The commune the list belongs to.")
+    ],
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX, header in row 1.")],
     dry_run: Annotated[bool, Query(description="Check only; write nothing.")] = False,
 ) -> JSONResponse:

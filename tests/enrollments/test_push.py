@@ -287,3 +287,22 @@ def test_push_uppercase_uuid_same_record(client, engine, settings):
     first = ctx.push_one(rec)
     assert first["id"] == rec["id"].lower()
     assert ctx.push_one(rec)["status"] == "duplicate"
+
+
+def test_push_huge_numbers_rejected_per_record_not_500(client, engine, settings):
+    ctx = ready(client, engine, settings)
+    huge = 2**70
+    a = hi_record(ctx, receipt=huge)
+    b = hi_record(ctx, citizen_id="066090000501")
+    b["person"]["commune_code"] = huge
+    c = hi_record(ctx, citizen_id="066090000502", point_id=huge)
+    good = hi_record(ctx, citizen_id="066090000503", household="HH-OK")
+    body = ctx.push(a, b, c, good)
+    assert [r["status"] for r in body["results"]] == ["rejected"] * 3 + ["accepted"]
+    assert [r["errors"][0]["field"] for r in body["results"][:3]] == [
+        "receipt_number",
+        "person.commune_code",
+        "point_id",
+    ]
+    r = client.get("/api/v1/enrollments", params={"point_id": huge}, headers=ctx.coord)
+    assert r.status_code == 422
