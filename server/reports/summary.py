@@ -163,6 +163,9 @@ def rebuild(session: Session, *, province_code: int, year: int) -> int:
                 .group_by(*due_keys),
             )
         )
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner takes the rebuilt table for empty and scans it.
+        session.execute(text("ANALYZE progress_summary"))
     count: int = session.exec(
         select(func.count()).where(  # type: ignore[call-overload]
             col(ProgressSummary.province_code) == province_code, col(ProgressSummary.year) == year
