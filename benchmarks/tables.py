@@ -65,13 +65,16 @@ def burst(data: dict[str, Any]) -> None:
     )
     print("|---|---:|---:|---:|---:|---|---|---:|---:|---|---|")
     p, q = f["push_ms"], f["pull_ms"]
+    once = {True: "yes", False: "NO"}.get(
+        f.get("every_acknowledged_record_once"), "not recorded by this run"
+    )
     print(
         f"| {data['agents']} × {data['records_per_agent']} | {data['processes']} "
         f"| {data['concurrency']} | {f['wall_seconds']} | {f['records_per_s']} "
         f"| {p['p50']} / {p['p95']} / {p['p99']} | {q['p50']} / {q['p95']} / {q['p99']} "
         f"| {f['errors']} | {f['agents_unfinished']} "
         f"| {f['sent']} / {f.get('acknowledged', '?')} / {f['stored']} "
-        f"| {'yes' if f.get('every_acknowledged_record_once') else 'NO'} |"
+        f"| {once} |"
     )
     print()
 
@@ -159,10 +162,30 @@ def report_scale(data: dict[str, Any]) -> None:
     print()
 
 
+def _merged_push() -> dict[str, Any] | None:
+    """push.json, with the runs of any push-<db>.json (a re-run of one database) in place
+    of that database's runs."""
+    data = _load("push")
+    if data is None:
+        return None
+    for extra in sorted(RESULTS.glob("push-*.json")):
+        more = json.loads(extra.read_text(encoding="utf-8"))
+        dbs = {r["db"] for r in more["runs"]}
+        data["runs"] = [r for r in data["runs"] if r["db"] not in dbs] + more["runs"]
+        print(f"_{extra.name}: {_machine(more)}_\n")
+    return data
+
+
 def main() -> None:
+    print("### push\n")
+    merged = _merged_push()
+    if merged is not None:
+        push(merged)
+    for extra in sorted(RESULTS.glob("burst-*.json")):
+        print(f"### {extra.stem}\n")
+        burst(json.loads(extra.read_text(encoding="utf-8")))
     for name, render in (
         ("report_scale", report_scale),
-        ("push", push),
         ("burst", burst),
         ("client", client),
         ("login", login),
