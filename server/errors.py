@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enroll_common.errors import PolicyError
@@ -186,10 +187,12 @@ def install_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(OperationalError)
-    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
-        # A lock held past the busy timeout, a deadlock or serialisation failure, or the
-        # database briefly unreachable: nothing was committed, and a retry will likely work.
-        log.warning("database busy or unavailable: %s", exc.orig)
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        # A lock held past the busy timeout, a deadlock or serialisation failure, no free
+        # connection in the pool, or the database briefly unreachable: nothing was
+        # committed, and a retry will likely work.
+        log.warning("database busy or unavailable: %s", exc)
         return JSONResponse(
             {
                 "type": "database_busy",

@@ -45,12 +45,6 @@ def test_push_while_sqlite_write_lock_is_held_answers_503_and_writes_nothing(
     assert int(r.headers["Retry-After"]) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sqlalchemy.exc.TimeoutError (connection pool exhausted, found by bench_burst with "
-    "200 requests in flight) is not an OperationalError, so server/errors.py answers it 500; "
-    "it should be 503 with Retry-After like a lock timeout",
-)
 def test_request_when_the_connection_pool_is_exhausted_answers_503(client, engine, settings):
     ctx = ready(client, engine, settings)
     # A pool of one connection that gives up waiting after 0.2 s, and that connection taken.
