@@ -21,7 +21,7 @@ def audit(
     detail: dict[str, Any],
 ) -> EnrollmentAudit:
     """Append who did what, from which device; the time is the server's."""
-    row = EnrollmentAudit(
+    row = audit_row(
         entity=entity,
         entity_id=entity_id,
         action=action,
@@ -31,6 +31,26 @@ def audit(
     )
     session.add(row)
     return row
+
+
+def audit_row(
+    *,
+    entity: str,
+    entity_id: str,
+    action: str,
+    actor_id: int | None,
+    device_id: int | None,
+    detail: dict[str, Any],
+) -> EnrollmentAudit:
+    """An entry not yet added, so a batch can add all of its entries at once."""
+    return EnrollmentAudit(
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        actor_id=actor_id,
+        device_id=device_id,
+        detail=detail,
+    )
 
 
 def history(session: Session, *, entity: str, entity_id: str) -> Sequence[EnrollmentAudit]:

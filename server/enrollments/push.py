@@ -46,12 +46,18 @@ from enroll_common.sync_wire import (
 from server.auth.models import Role
 from server.auth.scope import Principal
 from server.dbtypes import utcnow
-from server.enrollments.audit import audit
-from server.enrollments.models import Enrollment, EnrollmentRevision, ReceiptBlock, ReceiptUse
+from server.enrollments.audit import audit_row
+from server.enrollments.models import (
+    Enrollment,
+    EnrollmentAudit,
+    EnrollmentRevision,
+    ReceiptBlock,
+    ReceiptUse,
+)
 from server.errors import Forbidden, PayloadTooLarge
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
-from server.participants.service import publish_participants, refresh_participant
+from server.participants.service import publish_participants, refresh_loaded
 from server.policy.service import load_policy_set, mark_used, today_local
 
 LIVE_STATUSES = (
@@ -91,6 +97,15 @@ class PushContext:
     # The identity map holds rows weakly; these keep the batch's reference rows loaded.
     points: dict[int, CollectionPoint | None] = field(default_factory=dict)
     communes: dict[int, Commune | None] = field(default_factory=dict)
+    # Rows the batch's records name, read in one query each before the first record. Only
+    # trusted while ``prefetched``: a record that meets an IntegrityError clears it, and
+    # from then on every record reads its rows one by one, as committed at that moment.
+    prefetched: bool = False
+    enrollments: dict[str, Enrollment | None] = field(default_factory=dict)
+    revisions: dict[tuple[str, int], EnrollmentRevision] = field(default_factory=dict)
+    uses: dict[int, ReceiptUse | None] = field(default_factory=dict)
+    participants: dict[tuple[str, str], Participant | None] = field(default_factory=dict)
+    audits: list[EnrollmentAudit] = field(default_factory=list)
 
     def point(self, session: Session, point_id: int) -> CollectionPoint | None:
         if point_id not in self.points:
@@ -195,8 +210,14 @@ def _judge_all(
         ),
     )
     _lock_people(session, records)
-    results = [_push_one(session, ctx, i, raw) for i, raw in enumerate(records)]
+    parsed = [_parse(i, raw) for i, raw in enumerate(records)]
+    _prefetch(session, ctx, [p for p in parsed if isinstance(p, EnrollmentRecord)])
+    results = [
+        p if isinstance(p, PushResult) else _push_one(session, ctx, i, p)
+        for i, p in enumerate(parsed)
+    ]
     # Once per batch, in the same transaction as the sign-ups priced with them.
+    session.add_all(ctx.audits)
     mark_used(session, sorted(ctx.used_policy_versions))
     publish_participants(session, sorted(ctx.touched_participants))
     return results
@@ -248,9 +269,86 @@ def _raw_rev(raw: Any) -> int | None:
     return rev if isinstance(rev, int) and not isinstance(rev, bool) else None
 
 
-def _push_one(session: Session, ctx: PushContext, index: int, raw: Any) -> PushResult:
+def _prefetch(session: Session, ctx: PushContext, records: Sequence[EnrollmentRecord]) -> None:
+    """Read the batch's sign-ups (locked, as ``session.get`` below would), their revisions
+    and its receipt numbers' uses in three queries instead of three per record."""
+    ids = sorted({str(r.id) for r in records})
+    numbers = sorted({r.receipt_number for r in records})
+    ctx.enrollments = dict.fromkeys(ids)
+    ctx.uses = dict.fromkeys(numbers)
+    people = sorted({(r.person.citizen_id, r.scheme.value) for r in records})
+    ctx.participants = dict.fromkeys(people)
+    if ids:
+        for row in session.exec(
+            select(Enrollment)
+            .where(col(Enrollment.id).in_(ids))
+            .order_by(col(Enrollment.id))
+            .with_for_update()
+        ):
+            ctx.enrollments[row.id] = row
+        found = [i for i, row in ctx.enrollments.items() if row is not None]
+        if found:
+            for rev in session.exec(
+                select(EnrollmentRevision).where(col(EnrollmentRevision.enrollment_id).in_(found))
+            ):
+                ctx.revisions[(rev.enrollment_id, rev.rev)] = rev
+    if numbers:
+        for use in session.exec(
+            select(ReceiptUse).where(col(ReceiptUse.receipt_number).in_(numbers))
+        ):
+            ctx.uses[use.receipt_number] = use
+    if people:
+        citizens = sorted({c for c, _ in people})
+        for entry in session.exec(
+            select(Participant)
+            .where(col(Participant.citizen_id).in_(citizens))
+            .order_by(col(Participant.id))
+            .with_for_update()
+        ):
+            if (entry.citizen_id, entry.scheme) in ctx.participants:
+                ctx.participants[(entry.citizen_id, entry.scheme)] = entry
+    ctx.prefetched = True
+
+
+def _participant(
+    session: Session, ctx: PushContext, citizen_id: str, scheme: str, *, lock: bool
+) -> Participant | None:
+    if ctx.prefetched and (citizen_id, scheme) in ctx.participants:
+        return ctx.participants[(citizen_id, scheme)]
+    stmt = select(Participant).where(
+        Participant.citizen_id == citizen_id, Participant.scheme == scheme
+    )
+    return session.exec(stmt.with_for_update() if lock else stmt).first()
+
+
+def _existing(session: Session, ctx: PushContext, record_id: str) -> Enrollment | None:
+    if ctx.prefetched and record_id in ctx.enrollments:
+        return ctx.enrollments[record_id]
+    return session.get(Enrollment, record_id, with_for_update=True)
+
+
+def _revision(
+    session: Session, ctx: PushContext, enrollment_id: str, rev: int
+) -> EnrollmentRevision | None:
+    if ctx.prefetched and enrollment_id in ctx.enrollments:
+        return ctx.revisions.get((enrollment_id, rev))
+    return session.exec(
+        select(EnrollmentRevision).where(
+            EnrollmentRevision.enrollment_id == enrollment_id,
+            EnrollmentRevision.rev == rev,
+        )
+    ).first()
+
+
+def _use(session: Session, ctx: PushContext, number: int) -> ReceiptUse | None:
+    if ctx.prefetched and number in ctx.uses:
+        return ctx.uses[number]
+    return session.get(ReceiptUse, number)
+
+
+def _parse(index: int, raw: Any) -> EnrollmentRecord | PushResult:
     try:
-        record = EnrollmentRecord.model_validate(raw)
+        return EnrollmentRecord.model_validate(raw)
     except ValidationError as exc:
         return PushResult(
             index=index,
@@ -263,31 +361,44 @@ def _push_one(session: Session, ctx: PushContext, index: int, raw: Any) -> PushR
                 for e in exc.errors()
             ],
         )
+
+
+def _push_one(
+    session: Session, ctx: PushContext, index: int, record: EnrollmentRecord
+) -> PushResult:
     for attempt in range(_RACE_RETRIES):
         touched: set[int] = set()
+        audits: list[EnrollmentAudit] = []
         try:
             with session.begin_nested():
-                result = _decide(session, ctx, index, record, touched)
+                result = _decide(session, ctx, index, record, touched, audits)
             ctx.touched_participants |= touched
+            ctx.audits += audits
             if result.accepted is not None and result.status is PushStatus.ACCEPTED:
                 ctx.used_policy_versions.update(result.accepted.policy_versions.values())
             return result
         except IntegrityError:
             # Another process committed the same record, receipt or participant first:
             # the savepoint is gone; decide again against what is committed now.
+            ctx.prefetched = False
             if attempt == _RACE_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 
 
 def _decide(
-    session: Session, ctx: PushContext, index: int, record: EnrollmentRecord, touched: set[int]
+    session: Session,
+    ctx: PushContext,
+    index: int,
+    record: EnrollmentRecord,
+    touched: set[int],
+    audits: list[EnrollmentAudit],
 ) -> PushResult:
     record_id = str(record.id)
     body = record.model_dump(mode="json")
     digest = content_hash(body)
     base = {"index": index, "id": record_id, "rev": record.rev}
-    existing = session.get(Enrollment, record_id, with_for_update=True)
+    existing = _existing(session, ctx, record_id)
     if existing is not None:
         if existing.agent_id != ctx.principal.user_id:
             return PushResult(
@@ -296,12 +407,7 @@ def _decide(
                 reason=ConflictReason.NOT_YOURS,
                 detail="this id belongs to a record of another agent; generate a new id",
             )
-        stored = session.exec(
-            select(EnrollmentRevision).where(
-                EnrollmentRevision.enrollment_id == record_id,
-                EnrollmentRevision.rev == record.rev,
-            )
-        ).first()
+        stored = _revision(session, ctx, record_id, record.rev)
         if stored is not None and stored.content_hash == digest:
             return PushResult(
                 **base,
@@ -353,31 +459,35 @@ def _decide(
         session, ctx, record, existing, priced, point, commune, receipt_recorded=receipt_recorded
     )
     answer = _answer(session, ctx, enrollment, record, body, digest, priced)
-    audit(
-        session,
-        entity="enrollment",
-        entity_id=record_id,
-        action="created" if existing is None else "corrected",
-        actor_id=ctx.principal.user_id,
-        device_id=ctx.device_id,
-        detail={
-            "rev": record.rev,
-            "content_hash": digest,
-            "amount_vnd": enrollment.amount_vnd,
-            "adjustment_vnd": enrollment.adjustment_vnd,
-            "household_ordinal": enrollment.household_ordinal,
-            "flags": enrollment.flag_list(),
-            "possible_duplicate_of": priced.duplicate_of,
-        },
+    audits.append(
+        audit_row(
+            entity="enrollment",
+            entity_id=record_id,
+            action="created" if existing is None else "corrected",
+            actor_id=ctx.principal.user_id,
+            device_id=ctx.device_id,
+            detail={
+                "rev": record.rev,
+                "content_hash": digest,
+                "amount_vnd": enrollment.amount_vnd,
+                "adjustment_vnd": enrollment.adjustment_vnd,
+                "household_ordinal": enrollment.household_ordinal,
+                "flags": enrollment.flag_list(),
+                "possible_duplicate_of": priced.duplicate_of,
+            },
+        )
     )
-    participant_id = refresh_participant(
+    participant = refresh_loaded(
         session,
+        _participant(session, ctx, enrollment.citizen_id, enrollment.scheme, lock=True),
         citizen_id=enrollment.citizen_id,
         scheme=enrollment.scheme,
         template=enrollment,
         province_code=commune.province_code,
     )
-    touched.add(participant_id)
+    ctx.participants[(enrollment.citizen_id, enrollment.scheme)] = participant
+    assert participant.id is not None
+    touched.add(participant.id)
     return PushResult(**base, status=PushStatus.ACCEPTED, accepted=answer)
 
 
@@ -444,7 +554,7 @@ def _check_receipt(
 ) -> tuple[list[FieldProblem], bool]:
     """Problems with the receipt number, and whether this sign-up already holds it."""
     number = record.receipt_number
-    use = session.get(ReceiptUse, number)
+    use = _use(session, ctx, number)
     if use is not None and use.kind == "enrollment" and use.enrollment_id == str(record.id):
         return [], True  # a correction keeping its receipt, perhaps from the agent's new phone
     block = ctx.block_for(number)
@@ -480,9 +590,7 @@ def _price(
         Enrollment.id != record_id,
         col(Enrollment.status).in_(LIVE_STATUSES),
     )
-    registered = session.exec(
-        select(Participant).where(Participant.citizen_id == citizen, Participant.scheme == scheme)
-    ).first()
+    registered = _participant(session, ctx, citizen, scheme, lock=False)
     registered_end = registered.registered_coverage_end if registered is not None else None
 
     previous_end: date | None = None
@@ -676,21 +784,22 @@ def _store(
             setattr(enrollment, key, value)
     session.add(enrollment)
     session.flush()
+    ctx.enrollments[enrollment.id] = enrollment
     if not receipt_recorded:
         block = ctx.block_for(record.receipt_number)
         assert block is not None and block.id is not None
-        session.add(
-            ReceiptUse(
-                receipt_number=record.receipt_number,
-                block_id=block.id,
-                device_id=ctx.device_id,
-                kind="enrollment",
-                enrollment_id=enrollment.id,
-                used_at=ctx.now,
-                used_by=ctx.principal.user_id,
-            )
+        use = ReceiptUse(
+            receipt_number=record.receipt_number,
+            block_id=block.id,
+            device_id=ctx.device_id,
+            kind="enrollment",
+            enrollment_id=enrollment.id,
+            used_at=ctx.now,
+            used_by=ctx.principal.user_id,
         )
+        session.add(use)
         session.flush()
+        ctx.uses[use.receipt_number] = use
     return enrollment
 
 
@@ -714,6 +823,7 @@ def _answer(
     )
     session.add(revision)
     session.flush()
+    ctx.revisions[(enrollment.id, record.rev)] = revision
     assert revision.id is not None
     code = verification_code(
         ctx.verify_key, enrollment_id=enrollment.id, content_hash=digest, seq=revision.id

@@ -15,7 +15,8 @@ from server.auth.scope import Principal, commune_filter
 from server.dbtypes import utcnow
 from server.org.models import Commune
 from server.participants.models import Participant
-from server.sync.changes import record_change
+from server.sync.changes import record_changes
+from server.sync.models import ChangeLog
 
 ROSTER_ENTITY = "participant"
 _LIVE = (
@@ -50,13 +51,36 @@ def refresh_participant(
     ``coverage_end`` is the later of the agency's date and the live sign-ups' ends, so a
     rejected sign-up stops extending it. Returns the participant id.
     """
-    from server.enrollments.models import Enrollment  # the register is below sign-ups
-
     row = session.exec(
         select(Participant)
         .where(Participant.citizen_id == citizen_id, Participant.scheme == scheme)
         .with_for_update()
     ).first()
+    row = refresh_loaded(
+        session,
+        row,
+        citizen_id=citizen_id,
+        scheme=scheme,
+        template=template,
+        province_code=province_code,
+    )
+    assert row.id is not None
+    return row.id
+
+
+def refresh_loaded(
+    session: Session,
+    row: Participant | None,
+    *,
+    citizen_id: str,
+    scheme: str,
+    template: PersonLike | None = None,
+    province_code: int | None = None,
+) -> Participant:
+    """``refresh_participant`` for a caller that already holds the entry, locked (or knows
+    there is none), e.g. one that read a whole batch's entries at once."""
+    from server.enrollments.models import Enrollment  # the register is below sign-ups
+
     if row is None:
         if template is None:
             raise ValueError("a new register entry needs the sign-up it comes from")
@@ -88,8 +112,7 @@ def refresh_participant(
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    assert row.id is not None
-    return row.id
+    return row
 
 
 def roster_payload(row: Participant) -> dict[str, Any]:
@@ -113,16 +136,20 @@ def publish_participants(session: Session, participant_ids: Iterable[int]) -> No
     if not ids:
         return
     rows = session.exec(select(Participant).where(col(Participant.id).in_(ids))).all()
-    for row in sorted(rows, key=lambda r: r.id or 0):
-        assert row.id is not None
-        record_change(
-            session,
-            entity=ROSTER_ENTITY,
-            entity_id=row.id,
-            payload=roster_payload(row),
-            province_code=row.province_code,
-            commune_code=row.commune_code,
-        )
+    record_changes(
+        session,
+        [
+            ChangeLog(
+                entity=ROSTER_ENTITY,
+                entity_id=str(row.id),
+                op="upsert",
+                payload=roster_payload(row),
+                province_code=row.province_code,
+                commune_code=row.commune_code,
+            )
+            for row in sorted(rows, key=lambda r: r.id or 0)
+        ],
+    )
 
 
 def readable_participants(principal: Principal) -> SelectOfScalar[Participant]:

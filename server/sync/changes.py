@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
@@ -28,19 +29,30 @@ def record_change(
     user_id: int | None = None,
 ) -> ChangeLog:
     """Append a change visible to whoever the scope columns admit."""
+    return record_changes(
+        session,
+        [
+            ChangeLog(
+                entity=entity,
+                entity_id=str(entity_id),
+                op=op,
+                payload=payload,
+                province_code=province_code,
+                commune_code=commune_code,
+                point_id=point_id,
+                user_id=user_id,
+            )
+        ],
+    )[0]
+
+
+def record_changes(session: Session, rows: Sequence[ChangeLog]) -> Sequence[ChangeLog]:
+    """Append several changes in this order: one lock and one flush for a whole batch."""
+    if not rows:
+        return rows
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
-    row = ChangeLog(
-        entity=entity,
-        entity_id=str(entity_id),
-        op=op,
-        payload=payload,
-        province_code=province_code,
-        commune_code=commune_code,
-        point_id=point_id,
-        user_id=user_id,
-    )
-    session.add(row)
+    session.add_all(rows)
     session.flush()
-    return row
+    return rows
