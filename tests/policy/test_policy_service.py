@@ -76,11 +76,12 @@ def test_update_version_after_mark_used_in_same_session_is_conflict(engine, sett
             )
 
 
-@pytest.mark.postgres
+# SQLite runs one writer at a time; the lock under test is PostgreSQL's.
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_edit_waits_for_a_pricing_transaction_to_finish(engine, settings):
     """An admin's edit cannot slip between pricing a sign-up and marking the rows used."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one writer at a time; the lock is PostgreSQL's")
     admin = _admin(engine, settings)
     outcome: list[str] = []
     pricing = Session(engine)
