@@ -17,6 +17,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
+from enroll_common.calculator import Scheme
 from enroll_common.text import normalize_name
 from enroll_common.wire import Inbound
 
@@ -36,9 +37,8 @@ HOUSEHOLD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
 PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
 
 
-class SchemeName(StrEnum):
-    VOLUNTARY_SI = "voluntary_si"
-    HOUSEHOLD_HI = "household_hi"
+SchemeName = Scheme
+"""The schemes, as the calculator defines them (one source of truth)."""
 
 
 class EnrollmentKind(StrEnum):

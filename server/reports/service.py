@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
 from server.auth.models import AgentPoint, Role, User
 from server.auth.scope import Principal
@@ -25,7 +26,7 @@ from server.reports.summary import ensure_fresh
 from server.targets.models import Metric, Target, TargetKind
 from server.targets.service import target_filter
 
-SCHEMES = ("voluntary_si", "household_hi")
+SCHEMES = tuple(s.value for s in Scheme)
 
 
 def percent(numerator: int, denominator: int | None) -> float | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
+from enroll_common.calculator import Scheme
 from enroll_common.periods import Period, PeriodKind
 from server.auth.scope import Principal
 from server.reports import service as reports_service
@@ -14,7 +15,7 @@ from server.reports.schemas import Level
 from server.web import fmt
 from server.web.i18n import gettext as _
 
-SCHEMES = ("voluntary_si", "household_hi")
+SCHEMES = tuple(s.value for s in Scheme)
 WIDTH, HEIGHT = 420, 190
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 26
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
 from server.auth.scope import Principal
 from server.deps import SessionDep
@@ -27,7 +28,7 @@ from server.web.render import WebRoute, render
 from server.web.session import CsrfPrincipal, WebPrincipal
 
 router = APIRouter(route_class=WebRoute)
-SCHEMES = ("voluntary_si", "household_hi")
+SCHEMES = tuple(s.value for s in Scheme)
 
 
 @dataclass
@@ -251,7 +252,7 @@ def split(
     session: SessionDep,
     point_id: int,
     period: Annotated[str, Form(max_length=8)],
-    scheme: Annotated[Literal["voluntary_si", "household_hi"], Form()],
+    scheme: Annotated[Scheme, Form()],
     kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
     metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
     method: Annotated[Literal["even", "weights"], Form()] = "even",
@@ -290,7 +291,7 @@ def set_point_target(
     session: SessionDep,
     point_id: int,
     period: Annotated[str, Form(max_length=8)],
-    scheme: Annotated[Literal["voluntary_si", "household_hi"], Form()],
+    scheme: Annotated[Scheme, Form()],
     value: Annotated[int, Form(ge=0, le=10**15)],
     kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
     metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
