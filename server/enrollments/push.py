@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, text
+from sqlalchemy import select as sa_select
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
@@ -484,6 +485,7 @@ def _decide(
         scheme=enrollment.scheme,
         template=enrollment,
         province_code=commune.province_code,
+        live_ends=[*priced.others_live_ends, enrollment.coverage_end],
     )
     ctx.participants[(enrollment.citizen_id, enrollment.scheme)] = participant
     assert participant.id is not None
@@ -567,6 +569,17 @@ def _check_receipt(
     return [], False
 
 
+@dataclass(frozen=True)
+class _Other:
+    """Another live sign-up of the same person and scheme."""
+
+    id: str
+    status: str
+    coverage_start: date
+    coverage_end: date
+    supported_months: int
+
+
 @dataclass
 class _Priced:
     quote: Quote
@@ -574,6 +587,7 @@ class _Priced:
     supported_months: int
     flags: list[Flag]
     duplicate_of: list[str]
+    others_live_ends: list[date]
 
 
 def _price(
@@ -584,39 +598,34 @@ def _price(
     citizen = record.person.citizen_id
     scheme = record.scheme.value
     first_received = existing.received_at if existing is not None else None
-    others = select(Enrollment.id).where(
-        Enrollment.citizen_id == citizen,
-        Enrollment.scheme == scheme,
-        Enrollment.id != record_id,
-        col(Enrollment.status).in_(LIVE_STATUSES),
-    )
+    # The person's other live sign-ups in this scheme, read once: previous coverage,
+    # support used, possible duplicates and the register's coverage end all come from them.
+    rows = session.execute(
+        sa_select(
+            col(Enrollment.id),
+            col(Enrollment.status),
+            col(Enrollment.coverage_start),
+            col(Enrollment.coverage_end),
+            col(Enrollment.supported_months),
+        ).where(
+            col(Enrollment.citizen_id) == citizen,
+            col(Enrollment.scheme) == scheme,
+            col(Enrollment.id) != record_id,
+            col(Enrollment.status).in_(LIVE_STATUSES),
+        )
+    ).all()
+    others = [_Other(*row) for row in rows]
     registered = _participant(session, ctx, citizen, scheme, lock=False)
     registered_end = registered.registered_coverage_end if registered is not None else None
 
     previous_end: date | None = None
     support_used = 0
     if record.scheme is SchemeName.HOUSEHOLD_HI:
-        approved_end = session.exec(
-            select(func.max(Enrollment.coverage_end)).where(
-                Enrollment.citizen_id == citizen,
-                Enrollment.scheme == scheme,
-                Enrollment.id != record_id,
-                Enrollment.status == EnrollmentStatus.APPROVED.value,
-            )
-        ).one()
-        ends = [d for d in (registered_end, approved_end) if d is not None]
+        approved = [o.coverage_end for o in others if o.status == EnrollmentStatus.APPROVED.value]
+        ends = [d for d in (registered_end, max(approved, default=None)) if d is not None]
         previous_end = max(ends) if ends else None
     else:
-        support_used = int(
-            session.exec(
-                select(func.coalesce(func.sum(Enrollment.supported_months), 0)).where(
-                    Enrollment.citizen_id == citizen,
-                    Enrollment.scheme == scheme,
-                    Enrollment.id != record_id,
-                    col(Enrollment.status).in_(LIVE_STATUSES),
-                )
-            ).one()
-        )
+        support_used = sum(o.supported_months for o in others)
 
     def price(ordinal: int | None) -> Quote:
         return quote(
@@ -653,14 +662,11 @@ def _price(
     else:
         result = price(None)
 
-    duplicate_of = list(
-        session.exec(
-            others.where(
-                col(Enrollment.coverage_start) <= result.coverage_end,
-                col(Enrollment.coverage_end) >= result.coverage_start,
-            )
-        ).all()
-    )
+    duplicate_of = [
+        o.id
+        for o in others
+        if o.coverage_start <= result.coverage_end and o.coverage_end >= result.coverage_start
+    ]
     if registered_end is not None and registered_end >= result.coverage_start:
         duplicate_of.append(f"register:{citizen}")
     if duplicate_of:
@@ -682,6 +688,7 @@ def _price(
         supported_months=supported,
         flags=flags,
         duplicate_of=sorted(duplicate_of),
+        others_live_ends=[o.coverage_end for o in others],
     )
 
 

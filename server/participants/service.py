@@ -76,9 +76,11 @@ def refresh_loaded(
     scheme: str,
     template: PersonLike | None = None,
     province_code: int | None = None,
+    live_ends: Iterable[date] | None = None,
 ) -> Participant:
     """``refresh_participant`` for a caller that already holds the entry, locked (or knows
-    there is none), e.g. one that read a whole batch's entries at once."""
+    there is none), e.g. one that read a whole batch's entries at once; and perhaps the
+    coverage ends of all of the person's live sign-ups in the scheme, if it read them."""
     from server.enrollments.models import Enrollment  # the register is below sign-ups
 
     if row is None:
@@ -100,13 +102,16 @@ def refresh_loaded(
         row.si_code = template.si_code or row.si_code
         row.household_code = template.household_code or row.household_code
         row.last_enrollment_id = template.id
-    live_end = session.exec(
-        select(func.max(Enrollment.coverage_end)).where(
-            Enrollment.citizen_id == citizen_id,
-            Enrollment.scheme == scheme,
-            col(Enrollment.status).in_(_LIVE),
-        )
-    ).one()
+    if live_ends is not None:
+        live_end = max(live_ends, default=None)
+    else:
+        live_end = session.exec(
+            select(func.max(Enrollment.coverage_end)).where(
+                Enrollment.citizen_id == citizen_id,
+                Enrollment.scheme == scheme,
+                col(Enrollment.status).in_(_LIVE),
+            )
+        ).one()
     ends = [d for d in (row.registered_coverage_end, live_end) if d is not None]
     row.coverage_end = max(ends) if ends else None
     row.updated_at = utcnow()
