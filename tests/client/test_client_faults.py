@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from client_sdk import FieldClient, SyncProgress
 from tests.client.conftest import FAST_RETRY, hi_record
-from tests.client.servers import ServerProcess
 from tests.factories import PASSWORD, USERNAMES, build_world
+from tests.servers import ServerProcess
 
 
 def _server_ids(engine) -> list[str]:

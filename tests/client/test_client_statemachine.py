@@ -17,8 +17,8 @@ from sqlalchemy import text
 from client_sdk import FieldClient, ReceiptBlockExhausted
 from tests.client.conftest import FAST_RETRY, hi_record
 from tests.client.proxy import FaultProxy
-from tests.client.servers import ThreadServer
 from tests.factories import PASSWORD, USERNAMES, build_world
+from tests.servers import ThreadServer
 
 AGENTS = ("agent1", "agent2")
 

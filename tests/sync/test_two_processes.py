@@ -3,95 +3,30 @@ every record is stored once, and both answers agree (one accepted, the other dup
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from tests.enrollments.helpers import hi_record, ready
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.servers import ServerProcess
 
 
 @pytest.fixture
 def two_servers(settings, tmp_path) -> Iterator[list[str]]:
     """Two uvicorn processes on the test database; their logs go to ``tmp_path``."""
-    env = {
-        **os.environ,
-        "FIELD_ENROLL_DATABASE_URL": settings.database_url,
-        "FIELD_ENROLL_SECRET_KEY": settings.secret_key,
-        "FIELD_ENROLL_ARGON2_TIME_COST": "1",
-        "FIELD_ENROLL_ARGON2_MEMORY_KIB": "1024",
-        "FIELD_ENROLL_ARGON2_PARALLELISM": "1",
-    }
-    procs: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    logs = [(tmp_path / f"server-{n}.log").open("wb") for n in range(2)]
+    servers = [ServerProcess(settings, log_path=tmp_path / f"server-{n}.log") for n in range(2)]
     try:
-        for n in range(2):
-            port = _free_port()
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "server.main:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=logs[n],
-                    stderr=subprocess.STDOUT,
-                )
-            )
-            urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 90
-        for proc, url in zip(procs, urls, strict=True):
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"server process exited; see {tmp_path}")
-                try:
-                    if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("server process did not start within 90 s")
-                time.sleep(0.1)
-        yield urls
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready(timeout=90)
+        yield [server.url for server in servers]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        for log in logs:
-            log.close()
+        for server in servers:
+            server.stop()
 
 
 def test_push_same_batch_to_two_processes_stores_each_record_once(

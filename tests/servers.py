@@ -1,4 +1,5 @@
-"""Real server processes for fault tests: start, SIGKILL, restart on the same database."""
+"""Real servers for tests: processes (start, SIGKILL, restart on the same database) and a
+restartable in-process server on a thread."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -25,16 +27,23 @@ def free_port() -> int:
 class ServerProcess:
     """``uvicorn server.main:create_app --factory`` in its own process."""
 
-    def __init__(self, settings: Settings, port: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, port: int | None = None, log_path: Path | None = None
+    ) -> None:
         self.settings = settings
         self.port = port or free_port()
+        self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> ServerProcess:
+    def start(self, timeout: float = 30) -> ServerProcess:
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting (launch several, then wait for each)."""
         env = {
             **os.environ,
             "FIELD_ENROLL_DATABASE_URL": self.settings.database_url,
@@ -43,35 +52,47 @@ class ServerProcess:
             "FIELD_ENROLL_ARGON2_TIME_COST": "1",
             "FIELD_ENROLL_ARGON2_PARALLELISM": "1",
         }
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "server.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
+        # Appending keeps the log of a killed run when the server is started again.
+        log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "server.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            if not isinstance(log, int):
+                log.close()  # the child holds its own descriptor
+        return self
+
+    def wait_ready(self, timeout: float = 30) -> ServerProcess:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}")
+                raise RuntimeError(
+                    f"server exited with {self.proc.returncode} (log: {self.log_path})"
+                )
             try:
                 if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not start in 30 s")
+        raise RuntimeError(f"server did not start in {timeout:.0f} s (log: {self.log_path})")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, whatever it was doing."""
