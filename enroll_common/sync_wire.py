@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
@@ -149,6 +149,17 @@ class EnrollmentRecord(Inbound):
     gps: Gps | None = None
     point_id: int = Field(ge=1, le=MAX_ID, description="Collection point the agent works for.")
 
+    @field_validator("captured_at")
+    @classmethod
+    def _representable(cls, value: datetime) -> datetime:
+        # Valid RFC 3339 such as 9999-12-31T23:59:59-12:00 falls outside what a datetime
+        # (and the database) holds once converted to UTC: refuse it here, for this record.
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range once converted to UTC") from None
+        return value
+
     @model_validator(mode="after")
     def _scheme_fields(self) -> EnrollmentRecord:
         if self.scheme is SchemeName.HOUSEHOLD_HI and self.household is None:
@@ -172,9 +183,16 @@ def content_hash(body: dict[str, Any]) -> str:
 
 
 class PushRequest(Inbound):
-    """A batch. Records are validated one by one, so one malformed record is rejected alone."""
+    """A batch as first read: when the typed batch does not validate, each record is then
+    validated on its own, so one malformed record is rejected alone."""
 
     records: list[Any] = Field(description=f"Up to {MAX_PUSH_RECORDS} records.")
+
+
+class PushBatch(Inbound):
+    """A batch whose every record is valid: the one-pass parse, and the documented body."""
+
+    records: list[EnrollmentRecord] = Field(description=f"Up to {MAX_PUSH_RECORDS} records.")
 
 
 # --- answers ----------------------------------------------------------------------------------

@@ -5,18 +5,33 @@ Every inbound model forbids unknown fields, so nothing a client sends is bound b
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
+
+UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (NUL included) and bidirectional marks and overrides: refused in any
+text a client sends. PostgreSQL cannot store NUL at all, and an override can make a name
+display as another. (Zero-width characters are removed from names instead, see
+``enroll_common.text.normalize_name``.)"""
 
 
 class Inbound(BaseModel):
     """Base of every request body: unknown fields are an error, never ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _safe_text(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and UNSAFE_TEXT.search(t) for t in texts):
+            raise ValueError("contains a control or bidirectional-override character")
+        return value
 
 
 class LoginRequest(Inbound):

@@ -14,12 +14,15 @@ from server.db import make_engine
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
 from server.health import router as health_router
+from server.ingest.admission import PushAdmission
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
 from server.reports.routes import router as reports_router
+from server.sync.routes import document_push_body
 from server.sync.routes import router as sync_router
+from server.sync.settings import SyncSettings
 from server.targets.routes import router as targets_router
 from server.web.routes import install_web
 
@@ -30,21 +33,23 @@ def _document_errors(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_validation_errors(generate())
+            app.openapi_schema = document_push_body(document_validation_errors(generate()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, sync: SyncSettings | None = None) -> FastAPI:
     """Build the app from validated settings; nothing is read from the environment here."""
     settings = settings or Settings()
+    sync = sync or SyncSettings()
     app = FastAPI(
         title="field-enroll",
         version="0.1.0",
         summary="Offline-first enrolment for voluntary social and household health insurance.",
     )
     app.state.settings = settings
+    app.state.sync_settings = sync
     app.state.engine = make_engine(settings)
     app.state.auth = AuthContext(
         settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
@@ -62,5 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _document_errors(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        PushAdmission, limit=sync.max_pushes_in_flight, retry_after_s=sync.push_retry_after_s
+    )
     app.add_middleware(RequestIdMiddleware)
     return app

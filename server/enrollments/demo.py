@@ -20,9 +20,9 @@ from server.auth.models import AgentPoint, CoordinatorCommune, Device, Role, Use
 from server.auth.service import load_principal
 from server.enrollments import receipts
 from server.enrollments.models import Enrollment
-from server.enrollments.push import push_batch
 from server.enrollments.schemas import ReviewRequest
 from server.enrollments.service import review
+from server.ingest import push_batch
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
 from server.participants.service import publish_participants

@@ -25,6 +25,7 @@ from server.enrollments.schemas import (
 )
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
 from server.participants.service import publish_participants, refresh_participant
+from server.reports.summary import add_people, subtract_people
 from server.sync.changes import record_change
 
 REVIEW_ENTITY = "review_decision"
@@ -146,6 +147,7 @@ def review(
     status = _DECISIONS[decision]
     now = utcnow()
     reason = data.reason.strip() if data.reason else None
+    subtract_people(session, [row.citizen_id])
     row.status = status.value
     row.reviewed_by = principal.user_id
     row.reviewed_at = now
@@ -175,9 +177,10 @@ def review(
         province_code=row.province_code,
         user_id=row.agent_id,
     )
+    session.flush()
+    add_people(session, [row.citizen_id])
     if status is EnrollmentStatus.REJECTED:
         # A rejected sign-up no longer extends the participant's coverage.
-        session.flush()
         pid = refresh_participant(session, citizen_id=row.citizen_id, scheme=row.scheme)
         publish_participants(session, [pid])
     return row

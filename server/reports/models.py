@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from server.dbtypes import UTCDateTime, utcnow
@@ -51,8 +51,8 @@ class CommissionRate(SQLModel, table=True):
 class ProgressSummary(SQLModel, table=True):
     """Sign-ups pre-aggregated per period, agent, point, scheme, kind and status.
 
-    Rebuilt per province and year from ``enrollment`` (see ``server.reports.summary``) with
-    one set of rows per month, quarter and year, so a report for any period reads only that
+    Maintained by every write of sign-ups (see ``server.reports.summary``) with one set of
+    rows per month, quarter and year, so a report for any period reads only that
     period's rows (a few thousand) instead of scanning millions of sign-ups.
     ``participants_*`` count each participant once per scheme and period, for the unit and
     status of their first accepted sign-up in the period, so the counts of any level are
@@ -61,7 +61,29 @@ class ProgressSummary(SQLModel, table=True):
     """
 
     __tablename__ = "progress_summary"
-    __table_args__ = (Index("ix_progress_summary_province_code_period", "province_code", "period"),)
+    __table_args__ = (
+        Index("ix_progress_summary_province_code_period", "province_code", "period"),
+        Index(
+            "uq_progress_summary_key",
+            "province_code",
+            "year",
+            "period",
+            "commune_code",
+            "point_id",
+            "agent_id",
+            "scheme",
+            "kind",
+            "status",
+            unique=True,
+        ),
+        # Rows a change emptied, found without a scan (see server.reports.summary).
+        Index(
+            "ix_progress_summary_empty",
+            "province_code",
+            postgresql_where=text("sign_ups = 0 AND due_renewal = 0"),
+            sqlite_where=text("sign_ups = 0 AND due_renewal = 0"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     province_code: int

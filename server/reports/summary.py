@@ -1,57 +1,50 @@
-"""Keeping ``progress_summary`` in step with ``enrollment``.
+"""Keeping ``progress_summary`` in step with ``enrollment``, in the same transaction.
 
-A province-year is rebuilt in one INSERT ... SELECT with window functions (both SQLite and
-PostgreSQL run it), then reports read only the summary. The rebuild happens when the
-enrollment audit log or revision sequence has moved since the last one, but not more often
-than ``STALENESS_FACTOR`` times the last rebuild's duration, so a busy province does not
-rebuild on every request; ``force=True`` rebuilds at once. A province-year whose rebuild
-is slow (over ``SYNC_REBUILD_LIMIT_MS``) is only rebuilt out of band.
+Every writer of sign-ups (push, review) calls ``subtract_people`` before it changes the
+sign-ups of some people and ``add_people`` after: each recomputes those people's share of
+the summary (window functions over their sign-ups only, one statement) and adds it, with a
+minus sign before, to the summary rows with one grouped upsert. A person's share is exact
+on its own because every count in the summary is a sum over people (see ``ProgressSummary``),
+so reports read current figures without any rebuild. ``rebuild`` recomputes a whole
+province-year from scratch: the repair (``enroll-server report --refresh``), and the first
+report of a province-year that was never built (a database migrated from before 0006).
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     String,
+    Table,
     and_,
     case,
     cast,
     delete,
     extract,
     func,
-    insert,
     literal,
     select,
     text,
+    true,
+    union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from server.dbtypes import utcnow
-from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
+from server.enrollments.models import Enrollment
 from server.reports.models import ProgressRefresh, ProgressSummary
 
 ACCEPTED = ("approved", "pending")
 _REBUILD_LOCK = 7_300_002
-STALENESS_FACTOR = 20
-MAX_STALENESS = timedelta(minutes=5)
-# A province-year whose rebuild took longer than this is never rebuilt inside a request: it
-# is served as of its last rebuild, and refreshed out of band (enroll-server report --refresh
-# from a timer, or refresh=true by an administrator).
-SYNC_REBUILD_LIMIT_MS = 2_000
 
-
-def watermark(session: Session) -> str:
-    """Cheap state of the sign-up tables: the newest audit and revision ids (primary keys)."""
-    audit_id = session.exec(select(func.max(EnrollmentAudit.id))).one()[0]  # type: ignore[call-overload]
-    revision_id = session.exec(select(func.max(EnrollmentRevision.id))).one()[0]  # type: ignore[call-overload]
-    return f"a{audit_id or 0}r{revision_id or 0}"
-
-
-_COLUMNS = [
+KEY = [
     "province_code",
     "year",
     "period",
@@ -61,30 +54,146 @@ _COLUMNS = [
     "scheme",
     "kind",
     "status",
-    "sign_ups",
-    "amount_vnd",
-    "participants_all",
-    "participants_kind",
-    "due_renewal",
 ]
+"""One summary row per key (unique index since migration 0006)."""
+COUNTS = ["sign_ups", "amount_vnd", "participants_all", "participants_kind", "due_renewal"]
+_COLUMNS = KEY + COUNTS
+GRAINS = ("month", "quarter", "year")
 
 
-def _period_label(grain: str, year: int, day_column: Any) -> Any:
+def _table() -> Table:
+    table: Table = ProgressSummary.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def _period_label(grain: str, day_column: Any) -> Any:
     """The period a date falls in, as the canonical label ("2025-09", "2025-Q3", "2025")."""
+    year = cast(cast(extract("year", day_column), Integer), String)
     month = cast(extract("month", day_column), Integer)
     if grain == "year":
-        return literal(str(year))
+        return year
     if grain == "quarter":
-        return literal(f"{year}-Q") + cast((month + 2) // 3, String)
-    return literal(f"{year}-") + case(
-        (month < 10, literal("0") + cast(month, String)), else_=cast(month, String)
+        return year + literal("-Q") + cast((month + 2) // 3, String)
+    return (
+        year
+        + literal("-")
+        + case((month < 10, literal("0") + cast(month, String)), else_=cast(month, String))
+    )
+
+
+def _shares(paid_where: ColumnElement[bool], due_where: ColumnElement[bool], sign: int) -> Any:
+    """Summary rows (all grains, paid and due) of the sign-ups the filters admit, times sign.
+
+    Row numbers partition by person, scheme and period (and province), so the rows of a
+    subset of people are exactly those people's share of the full summary.
+    """
+    e = Enrollment.__table__  # type: ignore[attr-defined]
+    order = (e.c.payment_date, e.c.id)
+    parts = []
+    for grain in GRAINS:
+        label = _period_label(grain, e.c.payment_date)
+        person = (e.c.province_code, e.c.citizen_id, e.c.scheme, label)
+        ranked = (
+            select(
+                e.c.province_code,
+                cast(extract("year", e.c.payment_date), Integer).label("year"),
+                label.label("period"),
+                e.c.commune_code,
+                e.c.point_id,
+                e.c.agent_id,
+                e.c.scheme,
+                e.c.kind,
+                e.c.status,
+                e.c.amount_vnd,
+                func.row_number().over(partition_by=person, order_by=order).label("r_all"),
+                func.row_number()
+                .over(partition_by=(*person, e.c.kind), order_by=order)
+                .label("r_kind"),
+            )
+            .where(e.c.status.in_(ACCEPTED), paid_where)
+            .subquery(f"ranked_{grain}")
+        )
+        r = ranked.c
+        keys = [r.province_code, r.year, r.period, r.commune_code, r.point_id, r.agent_id]
+        keys += [r.scheme, r.kind, r.status]
+        parts.append(
+            select(
+                *keys,
+                func.count() * sign,
+                func.sum(r.amount_vnd) * sign,
+                func.sum(case((r.r_all == 1, 1), else_=0)) * sign,
+                func.sum(case((r.r_kind == 1, 1), else_=0)) * sign,
+                literal(0),
+            ).group_by(*keys)
+        )
+        due_label = _period_label(grain, e.c.coverage_end)
+        due_keys = (
+            e.c.province_code,
+            cast(extract("year", e.c.coverage_end), Integer),
+            due_label,
+            e.c.commune_code,
+            e.c.point_id,
+            e.c.agent_id,
+            e.c.scheme,
+            e.c.kind,
+        )
+        parts.append(
+            select(
+                *due_keys,
+                literal("due"),
+                *([literal(0)] * 4),
+                func.count(func.distinct(e.c.citizen_id)) * sign,
+            )
+            .where(e.c.status.in_(ACCEPTED), due_where)
+            .group_by(*due_keys)
+        )
+    shares = union_all(*parts).subquery("shares")
+    # SQLite wants a WHERE on an INSERT ... SELECT that has an upsert clause; the order
+    # makes concurrent writers lock summary rows in one order.
+    return select(*shares.c).where(true()).order_by(*[shares.c[i] for i in range(len(KEY))])
+
+
+def _upsert_shares(session: Session, shares: Any) -> None:
+    table = _table()
+    make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = make(table).from_select(_COLUMNS, shares)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=KEY,
+        set_={c: table.c[c] + stmt.excluded[c] for c in COUNTS},
+    )
+    session.execute(stmt)
+
+
+def _people(citizen_ids: Sequence[str]) -> ColumnElement[bool]:
+    e = Enrollment.__table__  # type: ignore[attr-defined]
+    clause: ColumnElement[bool] = e.c.citizen_id.in_(list(citizen_ids))
+    return clause
+
+
+def subtract_people(session: Session, citizen_ids: Sequence[str]) -> None:
+    """Take these people's share out of the summary, before their sign-ups change."""
+    if citizen_ids:
+        people = _people(citizen_ids)
+        _upsert_shares(session, _shares(people, people, -1))
+
+
+def add_people(session: Session, citizen_ids: Sequence[str]) -> None:
+    """Put these people's share back, after their sign-ups changed; drop emptied rows."""
+    if not citizen_ids:
+        return
+    people = _people(citizen_ids)
+    _upsert_shares(session, _shares(people, people, 1))
+    # Rows a change emptied (a partial index holds just these, so this reads only them).
+    session.execute(
+        delete(ProgressSummary).where(
+            col(ProgressSummary.sign_ups) == 0, col(ProgressSummary.due_renewal) == 0
+        )
     )
 
 
 def rebuild(session: Session, *, province_code: int, year: int) -> int:
     """Recompute one province-year of the summary; returns the number of summary rows."""
     e = Enrollment.__table__  # type: ignore[attr-defined]
-    table = ProgressSummary.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
         # Two processes rebuilding one province-year at once would both insert.
         session.execute(
@@ -97,72 +206,15 @@ def rebuild(session: Session, *, province_code: int, year: int) -> int:
             col(ProgressSummary.province_code) == province_code, col(ProgressSummary.year) == year
         )
     )
-    order = (e.c.payment_date, e.c.id)
-    for grain in ("month", "quarter", "year"):
-        label = _period_label(grain, year, e.c.payment_date)
-        ranked = (
-            select(
-                e.c.commune_code,
-                e.c.point_id,
-                e.c.agent_id,
-                e.c.scheme,
-                e.c.kind,
-                e.c.status,
-                e.c.amount_vnd,
-                label.label("period"),
-                func.row_number()
-                .over(partition_by=(e.c.citizen_id, e.c.scheme, label), order_by=order)
-                .label("r_all"),
-                func.row_number()
-                .over(partition_by=(e.c.citizen_id, e.c.scheme, e.c.kind, label), order_by=order)
-                .label("r_kind"),
-            )
-            .where(
-                e.c.province_code == province_code,
-                e.c.status.in_(ACCEPTED),
-                e.c.payment_date >= start,
-                e.c.payment_date < end,
-            )
-            .subquery("ranked")
-        )
-        r = ranked.c
-        keys = (r.period, r.commune_code, r.point_id, r.agent_id, r.scheme, r.kind, r.status)
-        paid: list[Any] = [
-            literal(province_code),
-            literal(year),
-            *keys,
-            func.count(),
-            func.sum(r.amount_vnd),
-            func.sum(case((r.r_all == 1, 1), else_=0)),
-            func.sum(case((r.r_kind == 1, 1), else_=0)),
-            literal(0),
-        ]
-        session.execute(insert(table).from_select(_COLUMNS, select(*paid).group_by(*keys)))
-        due_label = _period_label(grain, year, e.c.coverage_end)
-        due_keys = (due_label, e.c.commune_code, e.c.point_id, e.c.agent_id, e.c.scheme, e.c.kind)
-        due: list[Any] = [
-            literal(province_code),
-            literal(year),
-            *due_keys,
-            literal("due"),
-            *([literal(0)] * 4),
-            func.count(func.distinct(e.c.citizen_id)),
-        ]
-        session.execute(
-            insert(table).from_select(
-                _COLUMNS,
-                select(*due)
-                .where(
-                    and_(
-                        e.c.province_code == province_code,
-                        e.c.status.in_(ACCEPTED),
-                        e.c.coverage_end >= start,
-                        e.c.coverage_end < end,
-                    )
-                )
-                .group_by(*due_keys),
-            )
-        )
+    province = e.c.province_code == province_code
+    _upsert_shares(
+        session,
+        _shares(
+            and_(province, e.c.payment_date >= start, e.c.payment_date < end),
+            and_(province, e.c.coverage_end >= start, e.c.coverage_end < end),
+            1,
+        ),
+    )
     if session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, or the planner takes the rebuilt table for empty and scans it.
         session.execute(text("ANALYZE progress_summary"))
@@ -177,35 +229,26 @@ def rebuild(session: Session, *, province_code: int, year: int) -> int:
 def ensure_fresh(
     session: Session, *, province_code: int, years: list[int], force: bool = False
 ) -> ProgressRefresh:
-    """Rebuild the province-years whose data moved (see the module docstring).
+    """Build the province-years never built (or all of them with ``force``).
 
-    Returns the oldest refresh record, whose ``refreshed_at`` is the report's "as of".
+    The summary is maintained with every write, so a built province-year is current: the
+    returned record's ``refreshed_at`` (the report's "as of") is now.
     """
-    mark = watermark(session)
-    now = utcnow()
-    oldest: ProgressRefresh | None = None
     for year in sorted(set(years)):
         state = session.get(ProgressRefresh, (province_code, year))
-        stale = state is None or state.watermark != mark
-        if state is not None and stale and not force:
-            allowed = min(
-                MAX_STALENESS, timedelta(milliseconds=state.duration_ms * STALENESS_FACTOR)
-            )
-            stale = (
-                state.duration_ms <= SYNC_REBUILD_LIMIT_MS and now - state.refreshed_at >= allowed
-            )
-        if force or stale:
+        if state is None or force:
             started = time.perf_counter()
             rows = rebuild(session, province_code=province_code, year=year)
             took = int((time.perf_counter() - started) * 1000)
             if state is None:
-                state = ProgressRefresh(province_code=province_code, year=year, watermark=mark)
-            state.watermark, state.refreshed_at = mark, utcnow()
-            state.duration_ms, state.rows = took, rows
+                state = ProgressRefresh(province_code=province_code, year=year, watermark="")
+            state.watermark = "maintained"
+            state.refreshed_at, state.duration_ms, state.rows = utcnow(), took, rows
             session.add(state)
             session.flush()
-        assert state is not None
-        if oldest is None or state.refreshed_at < oldest.refreshed_at:
-            oldest = state
-    assert oldest is not None
-    return oldest
+    return ProgressRefresh(
+        province_code=province_code,
+        year=min(years),
+        watermark="maintained",
+        refreshed_at=utcnow(),
+    )

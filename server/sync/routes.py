@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from enroll_common.sync_wire import PullPage, PushRequest, PushResponse
+from enroll_common.sync_wire import PullPage, PushBatch, PushResponse
 from server.deps import CurrentPrincipal, SessionDep, SettingsDep
-from server.enrollments.push import push_batch
+from server.ingest import push_body
 from server.sync import service
 from server.sync.settings import SyncSettings
 
@@ -24,24 +25,48 @@ def sync_settings(request: Request) -> SyncSettings:
     return found
 
 
-@router.post("/push", response_model=PushResponse)
-def push(
-    body: PushRequest,
+def document_push_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """Put the typed push body (``PushBatch`` and the record's models) into the components;
+    the route parses the raw body itself, in one pass, so FastAPI does not see the model."""
+    body = PushBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(body.pop("$defs", {}))
+    components["PushBatch"] = body
+    return schema
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushBatch"}}},
+        }
+    },
+)
+async def push(
     request: Request,
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
 ) -> PushResponse:
     """Store a batch of sign-ups; one answer per record, in request order."""
-    result = push_batch(
-        session,
-        principal=principal,
-        records=body.records,
-        max_age_days=sync_settings(request).max_record_age_days,
-        secret=settings.resolved_secret(),
-    )
-    session.commit()
-    return result
+    body = await request.body()
+    max_age_days = sync_settings(request).max_record_age_days
+
+    def work() -> PushResponse:
+        result = push_body(
+            session,
+            principal=principal,
+            body=body,
+            max_age_days=max_age_days,
+            secret=settings.resolved_secret(),
+        )
+        session.commit()
+        return result
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/pull", response_model=PullPage)

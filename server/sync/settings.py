@@ -19,3 +19,19 @@ class SyncSettings(BaseSettings):
         le=3650,
         description="A record captured longer ago than this before upload is flagged late_upload.",
     )
+    max_pushes_in_flight: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description=(
+            "Pushes one server process works on at once; past it a push is answered 429 with "
+            "Retry-After at once, before its body is read, instead of queueing until clients "
+            "time out. Keep it at or below the database pool size."
+        ),
+    )
+    push_retry_after_s: int = Field(
+        default=5,
+        ge=1,
+        le=600,
+        description="Retry-After (seconds) of a push turned away because the server is full.",
+    )

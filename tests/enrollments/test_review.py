@@ -31,14 +31,25 @@ def test_review_approve_freezes_record_against_later_revs(client, engine, settin
     assert ctx.push_one(rec)["status"] == "duplicate"
 
 
-def test_review_rejected_record_frozen(client, engine, settings):
+def test_review_rejected_record_corrected_goes_back_to_pending(client, engine, settings):
+    """A rejected sign-up is not a dead end: the agent corrects it at a higher rev, it is
+    judged again like any correction (keeping its receipt) and waits for review again."""
     ctx = ready(client, engine, settings)
     rec = hi_record(ctx)
     ctx.push_one(rec)
     assert _review(ctx, rec["id"], "reject", reason="not a resident").status_code == 200
-    res = ctx.push_one({**rec, "rev": 2})
-    assert res["status"] == "conflict" and res["reason"] == "frozen"
-    assert res["server_version"]["review_reason"] == "not a resident"
+    # Replaying the rejected rev is still a duplicate, not a correction.
+    assert ctx.push_one(rec)["status"] == "duplicate"
+    res = ctx.push_one({**rec, "rev": 2, "person": {**rec["person"], "address": "Thôn 5"}})
+    assert res["status"] == "accepted", res
+    assert res["accepted"]["record_status"] == "pending" and res["accepted"]["rev"] == 2
+    got = ctx.client.get(f"/api/v1/enrollments/{rec['id']}", headers=ctx.coord).json()
+    assert got["status"] == "pending" and got["rev"] == 2 and got["review_reason"] is None
+    with Session(engine) as s:
+        actions = s.exec(
+            select(EnrollmentAudit.action).where(EnrollmentAudit.entity_id == rec["id"])
+        ).all()
+    assert actions == ["created", "review_reject", "corrected"]
 
 
 def test_review_returned_record_corrected_at_higher_rev(client, engine, settings):

@@ -1,0 +1,182 @@
+"""What one batch knows of the database, kept up to date as its records are accepted.
+
+Read once before the first record (``reads``), then changed in memory by every accepted
+record, so a later record of the batch sees an earlier one exactly as it would see a stored
+row: its sign-up, revision, receipt use, live coverage and register entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from enroll_common.sync_wire import Accepted, EnrollmentStatus
+
+if TYPE_CHECKING:
+    from server.ingest.decide import Acceptance
+
+LIVE_STATUSES = (
+    EnrollmentStatus.PENDING.value,
+    EnrollmentStatus.APPROVED.value,
+    EnrollmentStatus.RETURNED.value,
+)
+"""Statuses that count as coverage for ordinals and duplicate checks (not ``rejected``)."""
+
+HOUSEHOLD_HI = "household_hi"
+
+
+@dataclass
+class Existing:
+    """A stored sign-up that the batch names by id (its state before or during the batch)."""
+
+    id: str
+    agent_id: int
+    rev: int
+    status: str
+    review_reason: str | None
+    received_at: datetime
+    citizen_id: str
+    scheme: str
+
+
+@dataclass
+class StoredRevision:
+    """An accepted revision: stored before the batch, or accepted by it (``acceptance``)."""
+
+    enrollment_id: str
+    rev: int
+    content_hash: str
+    body: dict[str, Any]
+    answer: dict[str, Any] | None = None
+    acceptance: Acceptance | None = None
+
+    def accepted(self) -> Accepted | None:
+        """The answer given for it; for one of this batch, known once the batch is written."""
+        if self.acceptance is not None:
+            answer: Accepted | None = self.acceptance.answer
+            return answer
+        return Accepted.model_validate(self.answer) if self.answer else None
+
+
+@dataclass(frozen=True)
+class ReceiptUseRef:
+    kind: str  # "enrollment" | "void"
+    enrollment_id: str | None
+
+
+@dataclass(frozen=True)
+class LiveSignUp:
+    """A live sign-up of one of the batch's people or households."""
+
+    id: str
+    citizen_id: str
+    scheme: str
+    status: str
+    household_code: str | None
+    coverage_start: date
+    coverage_end: date
+    supported_months: int
+    received_at: datetime
+
+
+@dataclass
+class RegisterEntry:
+    """A participants register row (``Participant``), as the batch will leave it."""
+
+    id: int | None
+    citizen_id: str
+    scheme: str
+    full_name: str
+    date_of_birth: date
+    si_code: str | None
+    household_code: str | None
+    commune_code: int
+    province_code: int
+    registered_coverage_end: date | None
+    coverage_end: date | None
+    source: str
+    last_enrollment_id: str | None
+
+
+@dataclass(frozen=True)
+class PointRef:
+    id: int
+    commune_code: int
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    id: int
+    first_number: int
+    last_number: int
+
+
+@dataclass
+class BatchView:
+    """The rows the batch's checks read, indexed the ways the checks look them up."""
+
+    points: dict[int, PointRef] = field(default_factory=dict)
+    communes: dict[int, int] = field(default_factory=dict)  # commune code -> province code
+    blocks: list[BlockRef] = field(default_factory=list)
+    existing: dict[str, Existing] = field(default_factory=dict)
+    revisions: dict[tuple[str, int], StoredRevision] = field(default_factory=dict)
+    uses: dict[int, ReceiptUseRef] = field(default_factory=dict)
+    register: dict[tuple[str, str], RegisterEntry] = field(default_factory=dict)
+    _live: dict[str, LiveSignUp] = field(default_factory=dict)
+    _by_person: dict[tuple[str, str], dict[str, LiveSignUp]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    _by_household: dict[str, dict[str, LiveSignUp]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    _register_by_household: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def block_for(self, number: int) -> BlockRef | None:
+        for block in self.blocks:
+            if block.first_number <= number <= block.last_number:
+                return block
+        return None
+
+    # --- live sign-ups ---------------------------------------------------------------------
+
+    def set_live(self, row: LiveSignUp) -> None:
+        """Add or replace a sign-up (a correction may move it to another person/household)."""
+        self.drop_live(row.id)
+        if row.status not in LIVE_STATUSES:
+            return
+        self._live[row.id] = row
+        self._by_person[(row.citizen_id, row.scheme)][row.id] = row
+        if row.household_code is not None and row.scheme == HOUSEHOLD_HI:
+            self._by_household[row.household_code][row.id] = row
+
+    def drop_live(self, enrollment_id: str) -> None:
+        old = self._live.pop(enrollment_id, None)
+        if old is None:
+            return
+        self._by_person[(old.citizen_id, old.scheme)].pop(old.id, None)
+        if old.household_code is not None:
+            self._by_household[old.household_code].pop(old.id, None)
+
+    def live_of(self, citizen_id: str, scheme: str) -> list[LiveSignUp]:
+        return list(self._by_person.get((citizen_id, scheme), {}).values())
+
+    def live_in_household(self, code: str) -> list[LiveSignUp]:
+        return list(self._by_household.get(code, {}).values())
+
+    # --- register --------------------------------------------------------------------------
+
+    def set_register(self, entry: RegisterEntry) -> None:
+        old = self.register.get((entry.citizen_id, entry.scheme))
+        if old is not None and old.household_code is not None:
+            self._register_by_household[old.household_code].discard(old.citizen_id)
+        self.register[(entry.citizen_id, entry.scheme)] = entry
+        if entry.household_code is not None and entry.scheme == HOUSEHOLD_HI:
+            self._register_by_household[entry.household_code].add(entry.citizen_id)
+
+    def registered_in_household(self, code: str) -> list[RegisterEntry]:
+        return [
+            self.register[(citizen, HOUSEHOLD_HI)]
+            for citizen in self._register_by_household.get(code, set())
+        ]
