@@ -204,15 +204,17 @@ def _run(
     key: bytes,
 ) -> dict[int, Outcome]:
     assert principal.device_id is not None
-    clock = Clock(now=utcnow(), today=today_local(), max_age_days=max_age_days)
+    policy = load_policy_set(session)
+    view = read_batch(session, principal, [r for _, r in valid])
+    # The clock is read once the batch's locks are held, so a batch that waited for another
+    # one sharing its people is stamped after it.
     j = Judge(
         user_id=principal.user_id,
         device_id=principal.device_id,
         point_ids=frozenset(principal.point_ids),
-        policy=load_policy_set(session),
-        clock=clock,
+        policy=policy,
+        clock=Clock(now=utcnow(), today=today_local(), max_age_days=max_age_days),
     )
-    view = read_batch(session, principal, [r for _, r in valid])
     outcomes = {i: judge(view, j, i, r) for i, r in valid}
     accepted = [o for o in outcomes.values() if isinstance(o, Acceptance)]
     write_batch(session, view, j, accepted, verify_key=key)

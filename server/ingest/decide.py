@@ -8,7 +8,7 @@ stored revision's id (the verification code) are completed once the batch is wri
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from enroll_common.errors import PolicyError
@@ -172,10 +172,17 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
         point=point,
         province_code=view.communes[point.commune_code],
         receipt_recorded=receipt_recorded,
-        received_at=existing.received_at if existing is not None else j.clock.now,
+        received_at=existing.received_at if existing is not None else _arrival(j, index),
     )
     _apply(view, j, acceptance)
     return acceptance
+
+
+def _arrival(j: Judge, index: int) -> datetime:
+    """When a new sign-up counts as received: the batch's time plus its position in
+    microseconds, so records of one batch keep their request order, as if pushed one by one
+    (a correction keeps the household place this order gave it)."""
+    return j.clock.now + timedelta(microseconds=index)
 
 
 def _conflict(
