@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PUSH_PATH = "/api/v1/sync/push"
 
@@ -35,10 +35,24 @@ class PushAdmission:
             await self._turn_away(scope, send)
             return
         self.in_flight += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released, self.in_flight = True, self.in_flight - 1
+
+        async def send_and_release(message: Message) -> None:
+            # The slot is free once the answer is out, not when the app's clean-up ends:
+            # the client may send its next batch the moment it has the answer.
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                release()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_and_release)
         finally:
-            self.in_flight -= 1
+            release()
 
     async def _turn_away(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

@@ -103,9 +103,7 @@ def _stored(engine: Any, ids: list[str]) -> list[Any]:
             revs = s.exec(
                 select(EnrollmentRevision.rev).where(EnrollmentRevision.enrollment_id == i)
             ).all()
-            uses = s.exec(
-                select(ReceiptUse.kind).where(ReceiptUse.enrollment_id == i)
-            ).all()
+            uses = s.exec(select(ReceiptUse.kind).where(ReceiptUse.enrollment_id == i)).all()
             audits = s.exec(
                 select(EnrollmentAudit.action).where(EnrollmentAudit.entity_id == i)
             ).all()
