@@ -148,6 +148,9 @@ class PolicySet:
             seen.add(row.id)
             by_parameter.setdefault(row.parameter, []).append(row)
         self._by_parameter = by_parameter
+        # Rows are immutable, so an answer never changes: a batch of 500 sign-ups paid on a
+        # few days looks up each parameter once per day instead of once per sign-up.
+        self._in_force: dict[tuple[str, date], PolicyRow] = {}
 
     @classmethod
     def from_dicts(cls, rows: Iterable[Mapping[str, Any]]) -> PolicySet:
@@ -165,6 +168,9 @@ class PolicySet:
         supersedes an open-ended older one); equal starts are settled by the higher id, i.e.
         the row entered last, so the answer is always deterministic.
         """
+        found = self._in_force.get((parameter, on))
+        if found is not None:
+            return found
         if parameter not in PARAMETERS:
             raise PolicyError("parameter", f"unknown parameter {parameter!r}", list(PARAMETERS))
         _check_date("payment_date", on)
@@ -177,7 +183,9 @@ class PolicySet:
                 "a version covering this date must be entered first",
                 [row.period() for row in sorted(rows, key=lambda r: r.effective_from)] or None,
             )
-        return max(candidates, key=lambda row: (row.effective_from, row.id))
+        found = max(candidates, key=lambda row: (row.effective_from, row.id))
+        self._in_force[(parameter, on)] = found
+        return found
 
 
 # --- typed access to row values -------------------------------------------------------------

@@ -9,6 +9,7 @@ from server.auth.models import (
     RefreshToken,
     User,
 )
+from server.changelog import ChangeLog
 from server.enrollments.models import (
     Enrollment,
     EnrollmentAudit,
@@ -25,7 +26,6 @@ from server.reports.models import (
     ProgressRefresh,
     ProgressSummary,
 )
-from server.sync.models import ChangeLog
 from server.targets.models import Target, TargetRevision
 
 __all__ = [

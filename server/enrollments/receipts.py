@@ -23,12 +23,12 @@ from enroll_common.sync_wire import (
 )
 from server.auth.models import Device, Role, User
 from server.auth.scope import Principal
+from server.changelog import record_change
 from server.dbtypes import utcnow
 from server.enrollments.audit import audit
 from server.enrollments.models import Enrollment, EnrollmentRevision, ReceiptBlock, ReceiptUse
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
 from server.org.models import CollectionPoint
-from server.sync.changes import record_change
 
 BLOCK_ENTITY = "receipt_block"
 _ALLOCATION_RETRIES = 5

@@ -13,6 +13,7 @@ from enroll_common.periods import PeriodError, parse_period
 from enroll_common.sync_wire import EnrollmentStatus
 from server.auth.models import Role
 from server.auth.scope import Principal, commune_filter
+from server.changelog import record_change
 from server.dbtypes import utcnow
 from server.enrollments.audit import audit, history
 from server.enrollments.models import Enrollment, EnrollmentRevision
@@ -26,7 +27,6 @@ from server.enrollments.schemas import (
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
 from server.participants.service import publish_participants, refresh_participant
 from server.reports.summary import add_people, subtract_people
-from server.sync.changes import record_change
 
 REVIEW_ENTITY = "review_decision"
 _DECISIONS: dict[str, EnrollmentStatus] = {

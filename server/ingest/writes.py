@@ -19,9 +19,9 @@ from enroll_common.sync_wire import Accepted, EnrollmentStatus, QuoteLineOut
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision, ReceiptUse
 from server.ingest.decide import Acceptance, Judge
 from server.ingest.verification import format_code, verification_code
-from server.ingest.view import BatchView
+from server.ingest.view import BatchView, RegisterEntry
 from server.participants.models import Participant
-from server.participants.service import publish_participants
+from server.participants.service import publish_rows
 from server.policy.service import mark_used
 from server.reports.summary import add_people, subtract_people
 
@@ -73,7 +73,7 @@ def write_batch(
     _write_audits(session, j, accepted, now)
     add_people(session, sorted(people))
     mark_used(session, {v for a in accepted for v in a.priced.quote.policy_versions.values()})
-    publish_participants(session, touched)  # takes the change-log lock: last before commit
+    publish_rows(session, touched)  # takes the change-log lock: last before commit
 
 
 def _allocate_revision_ids(session: Session, n: int) -> list[int]:
@@ -246,8 +246,8 @@ def _write_revisions(session: Session, j: Judge, accepted: Sequence[Acceptance])
 
 def _write_register(
     session: Session, view: BatchView, accepted: Sequence[Acceptance], now: datetime
-) -> list[int]:
-    """Upsert the register rows the batch touched; returns their ids for the roster."""
+) -> list[RegisterEntry]:
+    """Upsert the register rows the batch touched; returns them, as stored, for the roster."""
     keys = sorted({(a.record.person.citizen_id, a.record.scheme.value) for a in accepted})
     rows = []
     for key in keys:
@@ -296,11 +296,15 @@ def _write_register(
         },
     )
     stored = session.execute(
-        stmt.returning(table.c.id, table.c.citizen_id, table.c.scheme), rows
+        stmt.returning(table.c.id, table.c.citizen_id, table.c.scheme, table.c.coverage_end),
+        rows,
     ).all()
-    for pid, citizen, scheme in stored:
-        view.register[(citizen, scheme)].id = pid
-    return sorted(pid for pid, _, _ in stored)
+    entries = []
+    for pid, citizen, scheme, coverage_end in stored:
+        entry = view.register[(citizen, scheme)]
+        entry.id, entry.coverage_end = pid, coverage_end
+        entries.append(entry)
+    return entries
 
 
 def _write_audits(

@@ -12,11 +12,10 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from enroll_common.sync_wire import EnrollmentStatus
 from server.auth.scope import Principal, commune_filter
+from server.changelog import append_changes
 from server.dbtypes import utcnow
 from server.org.models import Commune
 from server.participants.models import Participant
-from server.sync.changes import record_changes
-from server.sync.models import ChangeLog
 
 ROSTER_ENTITY = "participant"
 _LIVE = (
@@ -120,7 +119,22 @@ def refresh_loaded(
     return row
 
 
-def roster_payload(row: Participant) -> dict[str, Any]:
+class RosterRow(Protocol):
+    """What the roster shows of a register entry (a ``Participant``, or a push's view of one)."""
+
+    id: int | None
+    citizen_id: str
+    si_code: str | None
+    full_name: str
+    date_of_birth: date
+    household_code: str | None
+    scheme: str
+    commune_code: int
+    province_code: int
+    coverage_end: date | None
+
+
+def roster_payload(row: RosterRow) -> dict[str, Any]:
     """What a device keeps of a register entry (its roster and renewal list)."""
     return {
         "id": row.id,
@@ -138,20 +152,23 @@ def roster_payload(row: Participant) -> dict[str, Any]:
 def publish_participants(session: Session, participant_ids: Iterable[int]) -> None:
     """Append the current state of these entries to the change log, for the commune."""
     ids = sorted(set(participant_ids))
-    if not ids:
-        return
-    rows = session.exec(select(Participant).where(col(Participant.id).in_(ids))).all()
-    record_changes(
+    if ids:
+        rows = session.exec(select(Participant).where(col(Participant.id).in_(ids))).all()
+        publish_rows(session, rows)
+
+
+def publish_rows(session: Session, rows: Iterable[RosterRow]) -> None:
+    """``publish_participants`` for entries the caller holds, in id order."""
+    append_changes(
         session,
         [
-            ChangeLog(
-                entity=ROSTER_ENTITY,
-                entity_id=str(row.id),
-                op="upsert",
-                payload=roster_payload(row),
-                province_code=row.province_code,
-                commune_code=row.commune_code,
-            )
+            {
+                "entity": ROSTER_ENTITY,
+                "entity_id": row.id,
+                "payload": roster_payload(row),
+                "province_code": row.province_code,
+                "commune_code": row.commune_code,
+            }
             for row in sorted(rows, key=lambda r: r.id or 0)
         ],
     )

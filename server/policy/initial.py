@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
+from server.changelog import ChangeLog
 from server.policy.models import PolicyVersion
-from server.sync.models import ChangeLog
 
 INITIAL_POLICY_FILE = Path(__file__).parent / "data" / "initial_policy.json"
 

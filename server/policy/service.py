@@ -26,11 +26,11 @@ from sqlmodel import Session, col, select
 
 from enroll_common import PARAMETERS, PolicyError, PolicyRow, PolicySet
 from server.auth.scope import Principal
+from server.changelog import record_change
 from server.dbtypes import utcnow
 from server.errors import Conflict, NotFound
 from server.policy.models import PolicyVersion
 from server.policy.schemas import PolicyVersionCreate, PolicyVersionUpdate
-from server.sync.changes import record_change
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 """Policy dates are Vietnamese calendar days."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from enroll_common.sync_wire import PullPage, PushBatch, PushResponse
@@ -50,9 +50,13 @@ async def push(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-) -> PushResponse:
+) -> PushResponse | Response:
     """Store a batch of sign-ups; one answer per record, in request order."""
     body = await request.body()
+    if await request.is_disconnected():
+        # The device gave up while its batch was queued: its retry is the same batch, so
+        # storing this one now would only delay the others (the answer could not arrive).
+        return Response(status_code=499)
     max_age_days = sync_settings(request).max_record_age_days
 
     def work() -> PushResponse:

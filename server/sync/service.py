@@ -8,9 +8,9 @@ from sqlmodel import Session, col, select
 from enroll_common.sync_wire import MAX_PULL_LIMIT, Change, PullPage
 from server.auth.models import Role
 from server.auth.scope import Principal
+from server.changelog import ChangeLog
 from server.errors import DomainError
 from server.org.models import CollectionPoint, Commune
-from server.sync.models import ChangeLog
 
 
 class CursorInvalid(DomainError):

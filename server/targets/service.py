@@ -15,11 +15,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 from enroll_common.periods import Period, parse_period
 from server.auth.models import AgentPoint, Role, User
 from server.auth.scope import Principal
+from server.changelog import record_change
 from server.dbtypes import utcnow
 from server.errors import Forbidden, NotFound, RuleViolation
 from server.org import service as org_service
 from server.org.models import CollectionPoint, Commune
-from server.sync.changes import record_change
 from server.targets.models import Target, TargetRevision, TargetScope, scope_key
 from server.targets.schemas import SplitRequest, TargetKey, TargetPublic, TargetWarning
 from server.targets.split import split_largest_remainder

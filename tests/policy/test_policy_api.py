@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from server.changelog import ChangeLog
 from server.policy import service
 from server.policy.initial import initial_policy_dicts
 from server.policy.models import PolicyVersion
-from server.sync.models import ChangeLog
 from tests.factories import auth, build_world
 from tests.policy.helpers import all_versions
 

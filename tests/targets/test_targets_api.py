@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from server.auth.models import AgentPoint, Role, User
+from server.changelog import ChangeLog
 from server.config import Settings
-from server.sync.models import ChangeLog
 from tests.factories import World, auth, build_world
 
 VSI_YEAR = {"period": "2025", "scheme": "voluntary_si", "kind": "all", "metric": "participants"}

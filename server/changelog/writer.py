@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session
 
-from server.sync.models import ChangeLog
+from server.changelog.models import ChangeLog
+from server.dbtypes import utcnow
 
 # Any constant; all writers of the change log take this transaction-scoped lock on
 # PostgreSQL so that sequence numbers are handed out in commit order and a puller never
@@ -56,3 +57,29 @@ def record_changes(session: Session, rows: Sequence[ChangeLog]) -> Sequence[Chan
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def append_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """``record_changes`` for a batch that needs no objects back: one multi-row INSERT.
+
+    Each row has ``entity``, ``entity_id``, ``payload`` and whichever scope columns apply.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    now = utcnow()
+    scope = ("province_code", "commune_code", "point_id", "user_id")
+    session.execute(
+        insert(ChangeLog.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "op": "upsert",
+                "created_at": now,
+                **dict.fromkeys(scope),
+                **row,
+                "entity_id": str(row["entity_id"]),
+            }
+            for row in rows
+        ],
+    )
