@@ -28,6 +28,7 @@ from server.dbtypes import utcnow
 from server.enrollments.audit import audit
 from server.enrollments.models import Enrollment, EnrollmentRevision, ReceiptBlock, ReceiptUse
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
+from server.ingest.reads import lock_names
 from server.org.models import CollectionPoint
 
 BLOCK_ENTITY = "receipt_block"
@@ -111,6 +112,7 @@ def void_receipt(session: Session, *, principal: Principal, data: VoidRequest) -
     if principal.role is not Role.AGENT or principal.device_id is None:
         raise Forbidden("receipts are voided by the agent, from the device that holds them")
     number = data.receipt_number
+    lock_names(session, [f"receipt/{number}"])  # the key a push of this number takes
     block = session.exec(
         select(ReceiptBlock).where(
             ReceiptBlock.device_id == principal.device_id,
