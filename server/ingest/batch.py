@@ -47,7 +47,7 @@ from server.ingest.decide import (
 from server.ingest.pricing import Clock
 from server.ingest.reads import read_batch
 from server.ingest.verification import verification_key
-from server.ingest.writes import Race, write_batch
+from server.ingest.writes import write_batch
 from server.policy.service import load_policy_set, today_local
 
 log = logging.getLogger(__name__)
@@ -180,9 +180,14 @@ def _judge_and_write(
     for attempt in range(_ATTEMPTS):
         try:
             return _run(session, principal, valid, max_age_days, key)
-        except Race:
-            session.rollback()  # read again: the other process's rows are committed now
-        except (IntegrityError, DataError) as exc:
+        except IntegrityError as exc:
+            session.rollback()
+            if not is_unique_violation(exc):
+                log.warning("push batch refused by the database, judging one by one: %s", exc)
+                return _one_by_one(session, principal, valid, max_age_days, key)
+            # Another process stored one of the batch's rows first; it is committed now, so
+            # the next judgement reads it (those records answer duplicate or conflict).
+        except DataError as exc:
             log.warning("push batch refused by the database, judging one by one: %s", exc)
             session.rollback()
             return _one_by_one(session, principal, valid, max_age_days, key)
@@ -236,10 +241,11 @@ def _one_by_one(
                 with session.begin_nested():
                     outcomes.update(_run(session, principal, [(index, record)], max_age_days, key))
                 break
-            except Race:
-                if attempt == _ATTEMPTS - 1:
-                    raise
             except (IntegrityError, DataError) as exc:
+                if isinstance(exc, IntegrityError) and is_unique_violation(exc):
+                    if attempt < _ATTEMPTS - 1:
+                        continue  # stored meanwhile by another process: judge it again
+
                 outcomes[index] = PushResult(
                     index=index,
                     id=str(record.id),
@@ -250,6 +256,13 @@ def _one_by_one(
                 )
                 break
     return outcomes
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A key another transaction inserted first (PostgreSQL 23505; SQLite's UNIQUE)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
 
 
 def _result(outcome: Outcome) -> PushResult:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import and_, or_, select, text
 from sqlmodel import Session, col
 
 from enroll_common.sync_wire import EnrollmentRecord
 from server.auth.scope import Principal
+from server.dbtypes import member_of
 from server.enrollments.models import Enrollment, EnrollmentRevision, ReceiptBlock, ReceiptUse
 from server.ingest.view import (
     HOUSEHOLD_HI,
@@ -85,7 +86,7 @@ def read_batch(
     if point_ids:
         for pid, commune_code in session.execute(
             select(col(CollectionPoint.id), col(CollectionPoint.commune_code)).where(
-                col(CollectionPoint.id).in_(point_ids)
+                member_of(session, col(CollectionPoint.id), point_ids)
             )
         ):
             view.points[pid] = PointRef(id=pid, commune_code=commune_code)
@@ -95,7 +96,7 @@ def read_batch(
     if codes:
         rows = session.execute(
             select(col(Commune.code), col(Commune.province_code)).where(
-                col(Commune.code).in_(sorted(codes))
+                member_of(session, col(Commune.code), codes)
             )
         )
         view.communes = {code: province for code, province in rows.tuples()}  # noqa: C416 (a Result has keys(): dict() would take it for a mapping)
@@ -113,7 +114,7 @@ def read_batch(
                 col(Enrollment.citizen_id),
                 col(Enrollment.scheme),
             )
-            .where(col(Enrollment.id).in_(ids))
+            .where(member_of(session, col(Enrollment.id), ids))
             .order_by(col(Enrollment.id))
         )
         for row in session.execute(stmt.with_for_update() if postgres else stmt):
@@ -126,7 +127,7 @@ def read_batch(
                     col(EnrollmentRevision.content_hash),
                     col(EnrollmentRevision.body),
                     col(EnrollmentRevision.answer),
-                ).where(col(EnrollmentRevision.enrollment_id).in_(sorted(view.existing)))
+                ).where(member_of(session, col(EnrollmentRevision.enrollment_id), view.existing))
             ):
                 view.revisions[(eid, rev)] = StoredRevision(eid, rev, digest, body, answer)
 
@@ -134,7 +135,7 @@ def read_batch(
     for number, kind, enrollment_id in session.execute(
         select(
             col(ReceiptUse.receipt_number), col(ReceiptUse.kind), col(ReceiptUse.enrollment_id)
-        ).where(col(ReceiptUse.receipt_number).in_(numbers))
+        ).where(member_of(session, col(ReceiptUse.receipt_number), numbers))
     ):
         view.uses[number] = ReceiptUseRef(kind=kind, enrollment_id=enrollment_id)
 
@@ -149,12 +150,12 @@ def _read_live(
     session: Session, view: BatchView, citizens: list[str], households: list[str]
 ) -> None:
     """The live sign-ups of the batch's people (any scheme) and households (household HI)."""
-    who: ColumnElement[bool] = col(Enrollment.citizen_id).in_(citizens)
+    who = member_of(session, col(Enrollment.citizen_id), citizens)
     if households:
         who = or_(
             who,
             and_(
-                col(Enrollment.household_code).in_(households),
+                member_of(session, col(Enrollment.household_code), households),
                 col(Enrollment.scheme) == HOUSEHOLD_HI,
             ),
         )
@@ -172,18 +173,19 @@ def _read_live(
         ).where(who, col(Enrollment.status).in_(LIVE_STATUSES))
     ):
         view.set_live(LiveSignUp(*row))
+        view.counted_people.add(row[1])
 
 
 def _read_register(
     session: Session, view: BatchView, citizens: list[str], households: list[str], *, lock: bool
 ) -> None:
     """Register rows of the batch's people (locked: the batch updates them) and households."""
-    who: ColumnElement[bool] = col(Participant.citizen_id).in_(citizens)
+    who = member_of(session, col(Participant.citizen_id), citizens)
     if households:
         who = or_(
             who,
             and_(
-                col(Participant.household_code).in_(households),
+                member_of(session, col(Participant.household_code), households),
                 col(Participant.scheme) == HOUSEHOLD_HI,
             ),
         )

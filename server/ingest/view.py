@@ -124,6 +124,8 @@ class BatchView:
     revisions: dict[tuple[str, int], StoredRevision] = field(default_factory=dict)
     uses: dict[int, ReceiptUseRef] = field(default_factory=dict)
     register: dict[tuple[str, str], RegisterEntry] = field(default_factory=dict)
+    counted_people: set[str] = field(default_factory=set)
+    """Citizens with a live sign-up when the batch was read (a share in the summary)."""
     _live: dict[str, LiveSignUp] = field(default_factory=dict)
     _by_person: dict[tuple[str, str], dict[str, LiveSignUp]] = field(
         default_factory=lambda: defaultdict(dict)

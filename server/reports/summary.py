@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from server.dbtypes import utcnow
+from server.dbtypes import member_of, utcnow
 from server.enrollments.models import Enrollment
 from server.reports.models import ProgressRefresh, ProgressSummary
 
@@ -164,16 +164,15 @@ def _upsert_shares(session: Session, shares: Any) -> None:
     session.execute(stmt)
 
 
-def _people(citizen_ids: Sequence[str]) -> ColumnElement[bool]:
+def _people(session: Session, citizen_ids: Sequence[str]) -> ColumnElement[bool]:
     e = Enrollment.__table__  # type: ignore[attr-defined]
-    clause: ColumnElement[bool] = e.c.citizen_id.in_(list(citizen_ids))
-    return clause
+    return member_of(session, e.c.citizen_id, citizen_ids)
 
 
 def subtract_people(session: Session, citizen_ids: Sequence[str]) -> None:
     """Take these people's share out of the summary, before their sign-ups change."""
     if citizen_ids:
-        people = _people(citizen_ids)
+        people = _people(session, citizen_ids)
         _upsert_shares(session, _shares(people, people, -1))
 
 
@@ -181,7 +180,7 @@ def add_people(session: Session, citizen_ids: Sequence[str]) -> None:
     """Put these people's share back, after their sign-ups changed; drop emptied rows."""
     if not citizen_ids:
         return
-    people = _people(citizen_ids)
+    people = _people(session, citizen_ids)
     _upsert_shares(session, _shares(people, people, 1))
     # Rows a change emptied (a partial index holds just these, so this reads only them).
     session.execute(
