@@ -44,7 +44,7 @@ from server.ingest.decide import (
     judge,
     server_version,
 )
-from server.ingest.pricing import Clock
+from server.ingest.pricing import Clock, Quoter
 from server.ingest.reads import read_batch
 from server.ingest.verification import verification_key
 from server.ingest.writes import write_batch
@@ -217,7 +217,7 @@ def _run(
         user_id=principal.user_id,
         device_id=principal.device_id,
         point_ids=frozenset(principal.point_ids),
-        policy=policy,
+        quoter=Quoter(policy),
         clock=Clock(now=utcnow(), today=today_local(), max_age_days=max_age_days),
     )
     outcomes = {i: judge(view, j, i, r) for i, r in valid}

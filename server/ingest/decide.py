@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from enroll_common.errors import PolicyError
-from enroll_common.policy import PolicySet
 from enroll_common.sync_wire import (
     ConflictReason,
     EnrollmentRecord,
@@ -24,7 +23,7 @@ from enroll_common.sync_wire import (
     ServerVersion,
     content_hash,
 )
-from server.ingest.pricing import Clock, Priced, price
+from server.ingest.pricing import Clock, Priced, Quoter, price
 from server.ingest.view import (
     BatchView,
     Existing,
@@ -52,7 +51,7 @@ class Judge:
     user_id: int
     device_id: int
     point_ids: frozenset[int]
-    policy: PolicySet
+    quoter: Quoter
     clock: Clock
 
 
@@ -143,7 +142,7 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
     priced: Priced | None = None
     if not problems:
         try:
-            priced = price(view, j.policy, j.clock, record, existing)
+            priced = price(view, j.quoter, j.clock, record, existing)
         except PolicyError as exc:
             problems.append(
                 FieldProblem(

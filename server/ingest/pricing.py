@@ -26,6 +26,22 @@ class Clock:
     max_age_days: int
 
 
+class Quoter:
+    """The calculator for one batch, remembering answers: the records of a day's visits
+    mostly share their inputs (payment date, period, income, ordinal), and a quote is a
+    pure function of its request and the policy rows."""
+
+    def __init__(self, policy: PolicySet) -> None:
+        self.policy = policy
+        self._memo: dict[QuoteRequest, Quote] = {}
+
+    def __call__(self, request: QuoteRequest) -> Quote:
+        found = self._memo.get(request)
+        if found is None:
+            found = self._memo[request] = quote(request, self.policy)
+        return found
+
+
 @dataclass
 class Priced:
     quote: Quote
@@ -37,7 +53,7 @@ class Priced:
 
 def price(
     view: BatchView,
-    policy: PolicySet,
+    quoter: Quoter,
     clock: Clock,
     record: EnrollmentRecord,
     existing: Existing | None,
@@ -60,7 +76,7 @@ def price(
         support_used = sum(o.supported_months for o in others)
 
     def at(ordinal: int | None) -> Quote:
-        return quote(
+        return quoter(
             QuoteRequest(
                 scheme=Scheme(scheme),
                 payment_date=record.payment_date,
@@ -70,8 +86,7 @@ def price(
                 support_months_used=support_used,
                 household_ordinal=ordinal,
                 previous_coverage_end=previous_end,
-            ),
-            policy,
+            )
         )
 
     flags: list[Flag] = []
