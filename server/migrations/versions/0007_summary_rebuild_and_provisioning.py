@@ -1,0 +1,75 @@
+"""rebuild the progress summary tables; device provisioning codes
+
+Revision ID: 0007
+Revises: 0005
+Create Date: 2026-11-30 05:20:00.000000
+
+Migration 0005 was edited in place after it had run (commit c26b42f): a database migrated
+before that edit has ``progress_summary`` with ``month`` and ``first_*`` columns, which the
+code no longer reads. The summary is derived data (rebuilt from sign-ups on the next report),
+so this revision drops both summary tables and creates them in the current shape: every
+database, whichever 0005 it ran, ends identical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import server.dbtypes
+
+revision: str = "0007"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _create_summary_tables() -> None:
+    op.create_table(
+        "progress_refresh",
+        sa.Column("province_code", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("watermark", sa.String(length=100), nullable=False),
+        sa.Column("refreshed_at", server.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("province_code", "year", name=op.f("pk_progress_refresh")),
+    )
+    op.create_table(
+        "progress_summary",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("province_code", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("commune_code", sa.Integer(), nullable=False),
+        sa.Column("point_id", sa.Integer(), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("scheme", sa.String(length=20), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("sign_ups", sa.Integer(), nullable=False),
+        sa.Column("amount_vnd", sa.BigInteger(), nullable=False),
+        sa.Column("participants_all", sa.Integer(), nullable=False),
+        sa.Column("participants_kind", sa.Integer(), nullable=False),
+        sa.Column("due_renewal", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_progress_summary")),
+    )
+    with op.batch_alter_table("progress_summary", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_progress_summary_province_code_period", ["province_code", "period"], unique=False
+        )
+
+
+def upgrade() -> None:
+    # Dropping a table drops its indexes (either 0005's old or new index name).
+    op.drop_table("progress_summary")
+    op.drop_table("progress_refresh")
+    _create_summary_tables()
+
+
+def downgrade() -> None:
+    # The summary tables keep the shape 0005 (as it stands) creates; only empty them.
+    op.execute("DELETE FROM progress_summary")
+    op.execute("DELETE FROM progress_refresh")
