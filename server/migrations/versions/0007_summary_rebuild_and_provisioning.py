@@ -9,6 +9,8 @@ before that edit has ``progress_summary`` with ``month`` and ``first_*`` columns
 code no longer reads. The summary is derived data (rebuilt from sign-ups on the next report),
 so this revision drops both summary tables and creates them in the current shape: every
 database, whichever 0005 it ran, ends identical.
+
+It also adds ``provisioning_code`` (one-time codes that register an agent's device).
 """
 
 from __future__ import annotations
@@ -68,8 +70,41 @@ def upgrade() -> None:
     op.drop_table("progress_refresh")
     _create_summary_tables()
 
+    op.create_table(
+        "provisioning_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", server.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", server.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", server.dbtypes.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("device_id", sa.Integer(), nullable=True),
+        sa.Column("revoked_at", server.dbtypes.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["app_user.id"], name=op.f("fk_provisioning_code_created_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["device.id"], name=op.f("fk_provisioning_code_device_id_device")
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by"], ["app_user.id"], name=op.f("fk_provisioning_code_revoked_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_provisioning_code_user_id_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provisioning_code")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_provisioning_code_code_hash")),
+    )
+    with op.batch_alter_table("provisioning_code", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_provisioning_code_user_id"), ["user_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("provisioning_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_provisioning_code_user_id"))
+    op.drop_table("provisioning_code")
     # The summary tables keep the shape 0005 (as it stands) creates; only empty them.
     op.execute("DELETE FROM progress_summary")
     op.execute("DELETE FROM progress_refresh")
