@@ -20,6 +20,8 @@ from server.ops.cli import backup as backup_command
 from server.ops.cli import restore as restore_command
 from server.org.models import CollectionPoint, Commune
 from server.policy.cli import app as policy_app
+from server.privacy.cli import person_app
+from server.privacy.cli import purge as purge_command
 from server.reports.cli import report as report_command
 
 app = typer.Typer(help="Operate the field-enroll server.", no_args_is_help=True)
@@ -27,6 +29,8 @@ app.add_typer(policy_app, name="policy")
 app.command("report")(report_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.command("purge")(purge_command)
+app.add_typer(person_app, name="person")
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.", envvar="FIELD_ENROLL_HOST")]
