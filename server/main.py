@@ -19,6 +19,7 @@ from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
 from server.provisioning.routes import router as provisioning_router
+from server.replica import install_replica
 from server.reports.routes import router as reports_router
 from server.sync.routes import router as sync_router
 from server.targets.routes import router as targets_router
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    install_replica(app, settings)  # reports may read from a streaming replica
     app.state.auth = AuthContext(
         settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
     )
