@@ -116,6 +116,19 @@ def test_backup_under_load_restores_every_acknowledged_sign_up(
         # The restored database is at the head revision and usable by `migrate`.
         result = CliRunner().invoke(cli, ["migrate"])
         assert result.exit_code == 0, result.output
+        # Restoring over a database that has moved on puts it back to the backup exactly.
+        engine_t = create_engine(target)
+        with engine_t.begin() as conn:
+            conn.execute(text("DELETE FROM enrollment_audit"))
+        engine_t.dispose()
+        result = CliRunner().invoke(cli, ["restore", "--yes", str(backup_file)])
+        assert result.exit_code == 0, result.output
+        assert _ids(target) == restored
+        engine_t = create_engine(target)
+        with engine_t.connect() as conn:
+            audits = conn.execute(text("SELECT count(*) FROM enrollment_audit")).scalar()
+        engine_t.dispose()
+        assert audits and audits >= len(restored)
         print(  # noqa: T201
             f"backup {backup_file.stat().st_size} bytes; acked before {len(acked_before)}, "
             f"during {len(acked_during)}, restored {len(restored)}"
