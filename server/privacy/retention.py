@@ -6,7 +6,11 @@ What ``purge`` does, per kind of record (each limit a setting, in days):
   identifying fields are removed from the sign-up and from every stored revision body
   (name, citizen id, social-insurance code, phone, address, household code, GPS; the
   date of birth is cut to 1 January of its year). Amounts, dates, status and the audit log
-  are kept: they are the agency's accounting record, not personal details.
+  are kept: they are the agency's accounting record, not personal details. A register
+  entry that exists only because of such sign-ups (source ``enrollment``, no coverage from
+  the agency's list, no other sign-up of the person in the scheme that is not rejected) is
+  deleted, and the devices are told with a ``delete`` change for that roster entry; the
+  earlier roster changes of that entry keep only its id.
 - ended sessions and their refresh tokens, ``retention_sessions_days`` after they ended
   or expired (they record which device was used when);
 - spent, revoked or expired provisioning codes, ``retention_provisioning_days`` after;
@@ -30,7 +34,11 @@ from server.config import Settings
 from server.dbtypes import utcnow
 from server.enrollments.audit import audit
 from server.enrollments.models import Enrollment, EnrollmentRevision
+from server.participants.models import Participant
+from server.participants.service import ROSTER_ENTITY
 from server.provisioning.models import ProvisioningCode
+from server.sync.changes import record_change
+from server.sync.models import ChangeLog
 
 REDACTED = "[đã xoá]"
 _PERSON_KEYS = ("full_name", "citizen_id", "si_code", "phone", "address")
@@ -40,6 +48,7 @@ _PERSON_KEYS = ("full_name", "citizen_id", "si_code", "phone", "address")
 class PurgeReport:
     rejected_sign_ups_redacted: int = 0
     revisions_redacted: int = 0
+    register_entries_deleted: int = 0
     sessions_deleted: int = 0
     refresh_tokens_deleted: int = 0
     provisioning_codes_deleted: int = 0
@@ -76,6 +85,49 @@ def _is_redacted(row: Enrollment) -> bool:
     return row.full_name == REDACTED
 
 
+def _drop_register_entry(session: Session, row: Enrollment) -> int:
+    """Delete the register entry that only this person's rejected sign-ups created."""
+    entry = session.exec(
+        select(Participant).where(  # type: ignore[call-overload]
+            col(Participant.citizen_id) == row.citizen_id,
+            col(Participant.scheme) == row.scheme,
+        )
+    ).first()
+    if entry is None:
+        return 0
+    (entry,) = entry
+    if entry.source != "enrollment" or entry.registered_coverage_end is not None:
+        return 0
+    others = session.execute(
+        select(func.count()).where(
+            col(Enrollment.citizen_id) == row.citizen_id,
+            col(Enrollment.scheme) == row.scheme,
+            col(Enrollment.status) != "rejected",
+        )
+    ).scalar_one()
+    if others:
+        return 0
+    entity_id = str(entry.id)
+    for (change,) in session.exec(
+        select(ChangeLog).where(  # type: ignore[call-overload]
+            col(ChangeLog.entity) == ROSTER_ENTITY, col(ChangeLog.entity_id) == entity_id
+        )
+    ).all():
+        change.payload = {"id": entry.id}
+        session.add(change)
+    record_change(
+        session,
+        entity=ROSTER_ENTITY,
+        entity_id=entity_id,
+        op="delete",
+        payload={"id": entry.id},
+        province_code=entry.province_code,
+        commune_code=entry.commune_code,
+    )
+    session.delete(entry)
+    return 1
+
+
 def purge(
     session: Session, settings: Settings, *, now: datetime | None = None, dry_run: bool = False
 ) -> PurgeReport:
@@ -98,6 +150,7 @@ def purge(
         if _is_redacted(row):
             continue
         report.rejected_sign_ups_redacted += 1
+        report.register_entries_deleted += _drop_register_entry(session, row)
         row.full_name = REDACTED
         row.citizen_id = ""
         row.si_code = None

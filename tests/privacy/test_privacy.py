@@ -15,6 +15,8 @@ from server.auth.models import AuthSession, RefreshToken
 from server.cli import app as cli
 from server.dbtypes import utcnow
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
+from server.participants.models import Participant
+from server.sync.models import ChangeLog
 from tests.enrollments.helpers import hi_record, ready
 from tests.web.helpers import web_login
 
@@ -115,9 +117,14 @@ def test_purge_removes_rejected_personal_fields_after_retention_and_keeps_audit(
     with Session(engine) as s:
         assert s.get(Enrollment, old_rejected["id"]).citizen_id == "066090000101"  # type: ignore[union-attr]
 
+    with Session(engine) as s:
+        entry = s.exec(select(Participant).where(Participant.citizen_id == "066090000101")).one()
+        entry_id = str(entry.id)
+
     report = json.loads(run("purge", "--json").output)
     assert report["rejected_sign_ups_redacted"] == 1
     assert report["revisions_redacted"] == 1
+    assert report["register_entries_deleted"] == 1
     assert report["sessions_deleted"] >= 1
     with Session(engine) as s:
         gone = s.get(Enrollment, old_rejected["id"])
@@ -146,9 +153,28 @@ def test_purge_removes_rejected_personal_fields_after_retention_and_keeps_audit(
             row = s.get(Enrollment, rec["id"])
             assert row is not None and row.citizen_id == rec["person"]["citizen_id"]
         assert s.get(AuthSession, ended_id) is None
+        # The register entry only the rejected sign-up made is gone, and devices are told.
+        assert not s.exec(select(Participant).where(Participant.citizen_id == "066090000101")).all()
+        assert s.exec(select(Participant).where(Participant.citizen_id == "066090000103")).one()
+        roster = s.exec(
+            select(ChangeLog)
+            .where(ChangeLog.entity == "participant", ChangeLog.entity_id == entry_id)
+            .order_by(col(ChangeLog.seq))
+        ).all()
+        assert roster[-1].op == "delete"
+        assert all("066090000101" not in json.dumps(c.payload) for c in roster)
         assert not s.exec(select(RefreshToken).where(RefreshToken.session_id == ended_id)).all()
         purge_log = s.exec(select(EnrollmentAudit).where(EnrollmentAudit.entity == "purge")).all()
         assert [p.action for p in purge_log] == ["purge"]  # a dry run leaves nothing
+    pulled, cursor = [], "0"
+    while True:
+        page = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=ctx.agent).json()
+        pulled += [c for c in page["changes"] if c["entity"] == "participant"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    mine = [c for c in pulled if c["entity_id"] == entry_id]
+    assert mine and mine[-1]["op"] == "delete"  # the agent's device drops the entry
     after = _actions(engine, old_rejected["id"])
     assert after[: len(before)] == before  # the audit trail is kept
     assert after[-1][0] == "purge_personal"
