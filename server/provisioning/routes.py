@@ -8,7 +8,7 @@ from enroll_common.wire import TokenPair
 from server.auth import users
 from server.dbtypes import utcnow
 from server.deps import AuthDep, Manager, SessionDep, SettingsDep
-from server.errors import DomainError, NotFound
+from server.errors import NotAuthenticated, NotFound, TooManyRequests
 from server.provisioning import service
 from server.provisioning.models import ProvisioningCode
 from server.provisioning.schemas import (
@@ -94,8 +94,9 @@ def provision(
             device_name=body.device_name,
             address=address,
         )
-    except DomainError:
+    except (NotAuthenticated, TooManyRequests):
         session.commit()  # keep the failure count
         raise
+    # Any other refusal (a revoked device: 403) rolls back, so the code is not spent.
     session.commit()
     return pair

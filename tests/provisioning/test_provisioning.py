@@ -146,3 +146,15 @@ def test_dashboard_shows_the_code_as_qr_and_text_and_revokes_it(client, engine, 
     assert _provision(client, code.group(1)).status_code == 401
     after = client.get(f"/web/agents/{w['agent1']}/provisioning").text
     assert code.group(1) not in after  # never shown again
+
+
+def test_a_revoked_device_is_refused_and_the_code_is_not_spent(client, engine, settings):
+    w = build_world(engine, settings)
+    coord = auth(client, "coord1")
+    first = _create(client, coord, w["agent1"]).json()
+    device_id = _provision(client, first["code"], device="phone-lost").json()["device_id"]
+    assert client.post(f"/api/v1/devices/{device_id}/revoke", headers=coord).status_code == 200
+    second = _create(client, coord, w["agent1"]).json()
+    refused = _provision(client, second["code"], device="phone-lost")
+    assert refused.status_code == 403
+    assert _provision(client, second["code"], device="phone-new").status_code == 200
