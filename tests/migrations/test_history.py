@@ -190,3 +190,26 @@ def test_0007_repairs_a_database_migrated_with_the_first_0005(empty_url):
         assert "period" in columns and "month" not in columns
     finally:
         engine.dispose()
+
+
+def test_0007_leaves_a_current_summary_alone(empty_url):
+    """On a database already in 0005's current shape, 0007 changes nothing of the summary
+    (so it is safe after 0006, whose key index it must not drop)."""
+    upgrade(empty_url, "0005")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE INDEX ix_marker ON progress_summary (agent_id)"))
+            conn.execute(
+                text(
+                    "INSERT INTO progress_refresh VALUES "
+                    "(66, 2025, 'w', '2025-09-01 00:00:00+00:00', 5, 0)"
+                )
+            )
+        upgrade(empty_url, "0007")
+        indexes = {i["name"] for i in inspect(engine).get_indexes("progress_summary")}
+        assert "ix_marker" in indexes
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM progress_refresh")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -7,8 +7,11 @@ Create Date: 2026-11-30 05:20:00.000000
 Migration 0005 was edited in place after it had run (commit c26b42f): a database migrated
 before that edit has ``progress_summary`` with ``month`` and ``first_*`` columns, which the
 code no longer reads. The summary is derived data (rebuilt from sign-ups on the next report),
-so this revision drops both summary tables and creates them in the current shape: every
-database, whichever 0005 it ran, ends identical.
+so this revision, when it finds that old shape (a ``month`` column, no ``period``), drops
+both summary tables and creates them in 0005's current shape: every database, whichever
+0005 it ran, ends identical. A database already in the current shape is left alone, so
+this revision is safe on either side of 0006 (which adds the summary's key index); it must
+run before 0006 to repair an old-shape database, since 0006 indexes ``period``.
 
 It also adds ``provisioning_code`` (one-time codes that register an agent's device).
 """
@@ -65,10 +68,12 @@ def _create_summary_tables() -> None:
 
 
 def upgrade() -> None:
-    # Dropping a table drops its indexes (either 0005's old or new index name).
-    op.drop_table("progress_summary")
-    op.drop_table("progress_refresh")
-    _create_summary_tables()
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("progress_summary")}
+    if "period" not in columns:
+        # Dropping a table drops its indexes (0005's old index name included).
+        op.drop_table("progress_summary")
+        op.drop_table("progress_refresh")
+        _create_summary_tables()
 
     op.create_table(
         "provisioning_code",
@@ -105,6 +110,4 @@ def downgrade() -> None:
     with op.batch_alter_table("provisioning_code", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_provisioning_code_user_id"))
     op.drop_table("provisioning_code")
-    # The summary tables keep the shape 0005 (as it stands) creates; only empty them.
-    op.execute("DELETE FROM progress_summary")
-    op.execute("DELETE FROM progress_refresh")
+    # The summary tables keep the shape 0005 (as it stands) creates: nothing to undo.
