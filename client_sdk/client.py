@@ -224,6 +224,28 @@ class FieldClient:
         _atomic_write(self.data_dir / "current_account", username)
         return me
 
+    def login_with_code(self, code: str, device_name: str = "") -> dict[str, Any]:
+        """Register this device with a one-time provisioning code (online, no password)."""
+        body = self.api.request(
+            "POST",
+            "/api/v1/auth/provision",
+            json={
+                "code": code,
+                "device_id": self.device_key,
+                "device_name": device_name or platform.node()[:100],
+            },
+            auth=False,
+        )
+        self.api.access_token = body["access_token"]
+        me: dict[str, Any] = self.api.request("GET", "/api/v1/me")
+        store = self._open_account(me["username"])
+        self._save_tokens(store, body)
+        with store.transaction() as conn:
+            store.set_meta("me", json.dumps(me, ensure_ascii=False), conn)
+            store.set_meta("server_url", self.server_url, conn)
+        _atomic_write(self.data_dir / "current_account", me["username"])
+        return me
+
     def _save_tokens(self, store: Store, body: dict[str, Any]) -> None:
         with store.transaction() as conn:
             store.set_meta("access_token", body["access_token"], conn)

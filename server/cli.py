@@ -16,13 +16,21 @@ from server.auth.security import Passwords
 from server.config import Settings
 from server.db import make_engine, session_scope
 from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
+from server.ops.cli import backup as backup_command
+from server.ops.cli import restore as restore_command
 from server.org.models import CollectionPoint, Commune
 from server.policy.cli import app as policy_app
+from server.privacy.cli import person_app
+from server.privacy.cli import purge as purge_command
 from server.reports.cli import report as report_command
 
 app = typer.Typer(help="Operate the field-enroll server.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.command("report")(report_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+app.command("purge")(purge_command)
+app.add_typer(person_app, name="person")
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.", envvar="FIELD_ENROLL_HOST")]

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, ge=1)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
 
+    # Data duties (issue 16 items 7-9): provisioning codes, personal-data retention, the
+    # public receipt check's rate limit, and an optional read replica for reports.
+    provisioning_code_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    receipt_verify_per_minute: int = Field(default=30, ge=1)
+    retention_rejected_days: int = Field(default=365, ge=1)
+    retention_sessions_days: int = Field(default=180, ge=1)
+    retention_provisioning_days: int = Field(default=90, ge=1)
+    report_database_url: str = Field(default="", repr=False)
+
     @field_validator("secret_key")
     @classmethod
     def _refuse_placeholder(cls, value: str) -> str:

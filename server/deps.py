@@ -15,13 +15,14 @@ from server.auth.scope import Principal
 from server.auth.service import AuthContext
 from server.config import Settings
 from server.errors import Forbidden, NotAuthenticated, RuleViolation
+from server.replica import session_for
 
 _bearer = HTTPBearer(auto_error=False)
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; routes commit explicitly before they answer."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with session_for(request) as session:  # report GETs may read from a replica
         yield session
 
 

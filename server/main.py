@@ -19,6 +19,8 @@ from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
+from server.provisioning.routes import router as provisioning_router
+from server.replica import install_replica
 from server.reports.routes import router as reports_router
 from server.sync.routes import document_push_body
 from server.sync.routes import router as sync_router
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.state.settings = settings
     app.state.sync_settings = sync
     app.state.engine = make_engine(settings)
+    install_replica(app, settings)  # reports may read from a streaming replica
     app.state.auth = AuthContext(
         settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
     )
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 
+    app.include_router(provisioning_router)
     install_web(app)  # the dashboard; also answers "/"
     _document_errors(app)
 

@@ -20,6 +20,7 @@ from server.enrollments.models import (
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.policy.models import PolicyVersion
+from server.provisioning.models import ProvisioningCode
 from server.reports.models import (
     CommissionRate,
     CommunePopulation,
@@ -46,6 +47,7 @@ __all__ = [
     "PolicyVersion",
     "ProgressRefresh",
     "ProgressSummary",
+    "ProvisioningCode",
     "Province",
     "ReceiptBlock",
     "ReceiptUse",

@@ -45,6 +45,8 @@ for _foreign in FOREIGN_IDS.values():
     _foreign["version_id"] = lambda w, t: 10**9
     # The world has no sign-ups; cross-scope reads of real ones are in tests/enrollments/.
     _foreign["enrollment_id"] = lambda w, t: "00000000-0000-4000-8000-000000000000"
+    # Cross-scope use of real provisioning codes is in tests/provisioning/.
+    _foreign["code_id"] = lambda w, t: 10**9
 # Bodies valid enough to pass validation, so the scope check is what answers.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/api/v1/targets/{target_id}"): {"value": 1, "reason": "scope check"},

@@ -15,15 +15,20 @@ app = typer.Typer()
 @app.command()
 def login(
     ctx: typer.Context,
-    username: Annotated[str, typer.Option(prompt=True, envvar="FIELD_ENROLL_USERNAME")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, envvar="FIELD_ENROLL_PASSWORD")
-    ],
+    username: Annotated[str | None, typer.Option(envvar="FIELD_ENROLL_USERNAME")] = None,
+    password: Annotated[str | None, typer.Option(envvar="FIELD_ENROLL_PASSWORD")] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(help="One-time provisioning code from your coordinator (no password)."),
+    ] = None,
 ) -> None:
-    """Log in on this device (needs the network)."""
+    """Log in on this device (needs the network), with a password or a provisioning code."""
     st = state(ctx)
+    if not code:
+        username = username or typer.prompt("Username")
+        password = password or typer.prompt("Password", hide_input=True)
     with handled(st), st.client() as fc:
-        me = fc.login(username, password)
+        me = fc.login_with_code(code) if code else fc.login(username or "", password or "")
         if st.json:
             st.emit(me)
         else:

@@ -149,6 +149,24 @@ def login(
     if ctx.passwords.needs_rehash(user.password_hash):
         user.password_hash = ctx.passwords.hash(password)
         session.add(user)
+    return open_device_session(
+        ctx, session, user=user, device_key=device_key, device_name=device_name, now=now
+    )
+
+
+def open_device_session(
+    ctx: AuthContext,
+    session: Session,
+    *,
+    user: User,
+    device_key: str,
+    device_name: str,
+    now: datetime,
+) -> TokenPair:
+    """Register the device (or refuse a revoked one), open a session, issue a token pair.
+
+    Shared by password login and provisioning codes, so both answer the same tokens.
+    """
     assert user.id is not None
     device = session.exec(
         select(Device).where(Device.user_id == user.id, Device.device_key == device_key)

@@ -22,6 +22,8 @@ from server.auth import users
 from server.deps import CurrentPrincipal, Manager, PageDep, SessionDep
 from server.enrollments import receipts, service
 from server.enrollments.schemas import EnrollmentDetail, EnrollmentPublic, ReviewRequest
+from server.privacy.ratelimit import ReceiptCheckLimit
+from server.privacy.views import record_view
 
 router = APIRouter(prefix="/api/v1", tags=["enrollments"])
 DeviceId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -68,7 +70,10 @@ def get_enrollment(
 ) -> EnrollmentDetail:
     """One sign-up with its revisions and audit trail."""
     row = service.get_enrollment_or_raise(session, principal=principal, enrollment_id=enrollment_id)
-    return service.to_detail(session, row)
+    detail = service.to_detail(session, row)
+    record_view(session, principal=principal, enrollment_id=row.id, via="api")
+    session.commit()
+    return detail
 
 
 @router.post("/enrollments/{enrollment_id}/review", response_model=EnrollmentPublic)
@@ -121,7 +126,12 @@ def void_receipt(body: VoidRequest, principal: CurrentPrincipal, session: Sessio
 
 @router.get("/receipts/verify", response_model=Verification)
 def verify_receipt(
-    session: SessionDep, code: Annotated[str, Query(min_length=10, max_length=12)]
+    session: SessionDep,
+    code: Annotated[str, Query(min_length=10, max_length=12)],
+    _limit: ReceiptCheckLimit,
 ) -> Verification:
-    """Public: confirm a receipt's verification code (no login; participants use it)."""
+    """Public: confirm a receipt's verification code (no login; participants use it).
+
+    Rate-limited per client address (``receipt_verify_per_minute``): 429 with Retry-After.
+    """
     return receipts.verify(session, code=code)

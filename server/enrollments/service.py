@@ -26,6 +26,7 @@ from server.enrollments.schemas import (
 )
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
 from server.participants.service import publish_participants, refresh_participant
+from server.privacy.views import VIEW_ACTION
 from server.reports.summary import add_people, subtract_people
 
 REVIEW_ENTITY = "review_decision"
@@ -121,6 +122,7 @@ def to_detail(session: Session, row: Enrollment) -> EnrollmentDetail:
         audit=[
             AuditPublic.model_validate(a, from_attributes=True)
             for a in history(session, entity="enrollment", entity_id=row.id)
+            if a.action != VIEW_ACTION  # views are an access log, not the sign-up's story
         ],
     )
 

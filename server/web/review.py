@@ -16,6 +16,7 @@ from server.deps import SessionDep
 from server.enrollments import service as enrollments
 from server.enrollments.schemas import ReviewRequest
 from server.errors import DomainError, RuleViolation
+from server.privacy.views import record_view
 from server.web import queries
 from server.web.i18n import gettext as _
 from server.web.i18n import ngettext
@@ -182,6 +183,8 @@ def detail(
         session, principal=principal, enrollment_id=enrollment_id
     )
     full = enrollments.to_detail(session, row)
+    record_view(session, principal=principal, enrollment_id=row.id, via="dashboard")
+    session.commit()
     answer = queries.current_answer(session, enrollment=row)
     people = {row.agent_id} | {a.actor_id for a in full.audit if a.actor_id is not None}
     if row.reviewed_by is not None:

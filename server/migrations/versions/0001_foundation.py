@@ -7,18 +7,22 @@ Create Date: 2026-11-22 15:42:46.817766
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 import server.dbtypes
-from server.org.divisions import commune_rows, province_rows
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Reference data frozen beside the migration (never read from an installed package).
+_DIVISIONS = Path(__file__).parent / "data" / "0001_divisions.json"
 
 
 def upgrade() -> None:
@@ -207,7 +211,8 @@ def upgrade() -> None:
             batch_op.f("ix_refresh_token_session_id"), ["session_id"], unique=False
         )
 
-    # Reference data: the official division list, from the package pinned in pyproject.
+    # Reference data: the official division list as it was when this revision was written.
+    divisions = json.loads(_DIVISIONS.read_text(encoding="utf-8"))
     province = sa.table(
         "province",
         sa.column("code", sa.Integer),
@@ -223,8 +228,8 @@ def upgrade() -> None:
         sa.column("codename", sa.String),
         sa.column("province_code", sa.Integer),
     )
-    op.bulk_insert(province, province_rows())
-    op.bulk_insert(commune, commune_rows())
+    op.bulk_insert(province, divisions["provinces"])
+    op.bulk_insert(commune, divisions["communes"])
 
 
 def downgrade() -> None:

@@ -17,7 +17,8 @@ from alembic import op
 
 import server.dbtypes
 
-_INITIAL_POLICY = Path(server.dbtypes.__file__).parent / "policy" / "data" / "initial_policy.json"
+# The initial policy rows frozen beside the migration (never the live policy file).
+_INITIAL_POLICY = Path(__file__).parent / "data" / "0002_initial_policy.json"
 
 revision: str = "0002"
 down_revision: str | None = "0001"

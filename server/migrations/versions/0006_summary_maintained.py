@@ -7,7 +7,7 @@ province-year is rebuilt once, in full, by its first report (or by
 ``enroll-server report --refresh``) and maintained from then on.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-30 06:20:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

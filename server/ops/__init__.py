@@ -1,0 +1,1 @@
+"""Operator data duties: backups and restores (personal-data duties live in server/privacy)."""
