@@ -17,12 +17,14 @@ from server.config import Settings
 from server.db import make_engine, session_scope
 from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
 from server.org.models import CollectionPoint, Commune
+from server.participants.cli import import_register_command
 from server.policy.cli import app as policy_app
 from server.reports.cli import report as report_command
 
 app = typer.Typer(help="Operate the field-enroll server.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.command("report")(report_command)
+app.command("import-register")(import_register_command)
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.", envvar="FIELD_ENROLL_HOST")]
