@@ -58,6 +58,15 @@ class RegisterImportReport(BaseModel):
     errors: list[RowProblem]
 
 
+class RegisterImportInvalid(RegisterImportReport):
+    """The 422 answer when rows are invalid: the report plus the shared error fields."""
+
+    type: str
+    detail: str
+    field: str | None = None
+    request_id: str | None = None
+
+
 def _date(text: str) -> date:
     digits = text[:4] + text[5:7] + text[8:]
     if len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit():
