@@ -34,6 +34,7 @@ _LIVE = (
     EnrollmentStatus.RETURNED.value,
 )
 CHUNK = 20_000
+_WORK_MEM = "256MB"  # for this transaction only (SET LOCAL)
 
 
 def _is_pg(conn: Connection) -> bool:
@@ -90,6 +91,11 @@ def repeated_rows(session: Session) -> list[tuple[int, int]]:
     """(row, the previous row with the same person and scheme) for every repeat, in order."""
     conn = session.connection()
     conn.exec_driver_sql(f"CREATE INDEX ix_{STAGING}_key ON {STAGING} (citizen_id, scheme)")
+    if _is_pg(conn):
+        # Temporary tables are never analysed by autovacuum; the joins below need the row
+        # count, and sorting a province's rows in memory beats spilling them to disk.
+        conn.exec_driver_sql(f"ANALYZE {STAGING}")
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{_WORK_MEM}'")
     found = conn.exec_driver_sql(
         "SELECT row_no, prev FROM (SELECT row_no, LAG(row_no) OVER"
         " (PARTITION BY citizen_id, scheme ORDER BY row_no) AS prev"
