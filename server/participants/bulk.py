@@ -41,6 +41,21 @@ def _is_pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+def storable(row: StagedRow) -> StagedRow:
+    """An invalid row as the staging table can hold it: PostgreSQL text refuses NUL."""
+    n, citizen, scheme, si, name, dob, household, end = row
+    return (
+        n,
+        citizen.replace("\x00", "\ufffd"),
+        scheme.replace("\x00", "\ufffd"),
+        si.replace("\x00", "\ufffd") if si else si,
+        name.replace("\x00", "\ufffd"),
+        dob,
+        household.replace("\x00", "\ufffd") if household else household,
+        end,
+    )
+
+
 def create_staging(session: Session) -> None:
     """An empty temporary table for this transaction's rows (dropped by ``drop_staging``)."""
     conn = session.connection()

@@ -39,6 +39,7 @@ MAX_ROWS = 100_000  # per upload through the API; the command line has no limit
 _CITIZEN = re.compile(CITIZEN_ID_PATTERN)
 _SI_CODE = re.compile(SI_CODE_PATTERN)
 _HOUSEHOLD = re.compile(HOUSEHOLD_CODE_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class RowProblem(BaseModel):
@@ -136,6 +137,7 @@ def import_register(
         def bad(column: str, reason: str, row: int = number) -> None:
             errors.append(RowProblem(row=row, column=column, reason=reason))
 
+        problems_before = len(errors)
         citizen = cells.get("citizen_id", "")
         if not _CITIZEN.fullmatch(citizen):
             bad("citizen_id", "must be 12 digits")
@@ -145,6 +147,8 @@ def import_register(
         name = normalize_name(cells.get("full_name", ""))
         if not name or len(name) > 200:
             bad("full_name", "is required (at most 200 characters)")
+        elif _CONTROL.search(name):  # PostgreSQL refuses NUL; none belongs in a name
+            bad("full_name", "must not contain control characters")
         household = cells.get("household_code", "") or None
         if household is not None and not _HOUSEHOLD.fullmatch(household):
             bad("household_code", "letters, digits, '.', '_' or '-', at most 32")
@@ -160,7 +164,10 @@ def import_register(
             end = _date(cells.get("coverage_end", ""))
         except ValueError as exc:
             bad("coverage_end", str(exc))
-        chunk.append((number, citizen, scheme, si_code, name, dob, household, end))
+        staged: bulk.StagedRow = (number, citizen, scheme, si_code, name, dob, household, end)
+        if len(errors) > problems_before:  # never written; only staged to find repeats
+            staged = bulk.storable(staged)
+        chunk.append(staged)
         if len(chunk) >= bulk.CHUNK:
             bulk.stage(session, chunk)
             chunk.clear()

@@ -77,6 +77,26 @@ def test_repeats_name_the_previous_row_of_the_same_scheme(client, engine, settin
     assert _roster_changes(engine) == []
 
 
+def test_control_characters_in_a_name_are_a_row_problem(client, engine, settings):
+    ctx = ready(client, engine, settings)
+    csv = HEADER + (
+        "066080000001,,Lê Thị\x00 Mai,1975-03-02,,household_hi,2026-12-31\n"
+        "066080000002,,Lê\x07 Văn Nam,1975-03-02,,household_hi,2026-12-31\n"
+        "066080000003,,Y Bình,1975-03-02,,household_hi,2026-12-31\n"
+        "0660800\x0000004,,Y Bình,1975-03-02,HH\x00,household_hi,2026-12-31\n"
+    )
+    r = _import(client, ctx.coord, csv)
+    assert r.status_code == 422
+    assert [(e["row"], e["column"]) for e in r.json()["errors"]] == [
+        (2, "full_name"),
+        (3, "full_name"),
+        (5, "citizen_id"),
+        (5, "household_code"),
+    ]
+    with Session(engine) as s:
+        assert s.exec(select(Participant)).all() == []
+
+
 def test_dry_run_checks_and_writes_nothing(client, engine, settings):
     ctx = ready(client, engine, settings)
     csv = HEADER + "066080000001,,Lê Thị Mai,1975-03-02,,household_hi,2026-12-31\n"
