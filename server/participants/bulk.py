@@ -56,10 +56,16 @@ def storable(row: StagedRow) -> StagedRow:
     )
 
 
+def _drop(conn: Connection) -> None:
+    # Schema-qualified, so that no permanent table of that name could ever be dropped.
+    schema = "pg_temp" if _is_pg(conn) else "temp"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{STAGING}")
+
+
 def create_staging(session: Session) -> None:
     """An empty temporary table for this transaction's rows (dropped by ``drop_staging``)."""
     conn = session.connection()
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+    _drop(conn)
     suffix = " ON COMMIT DROP" if _is_pg(conn) else ""
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {STAGING} (row_no INTEGER NOT NULL, citizen_id TEXT NOT NULL,"
@@ -69,7 +75,7 @@ def create_staging(session: Session) -> None:
 
 
 def drop_staging(session: Session) -> None:
-    session.connection().exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+    _drop(session.connection())
 
 
 def stage(session: Session, rows: Sequence[StagedRow]) -> None:
