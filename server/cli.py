@@ -19,6 +19,7 @@ from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
 from server.ops.cli import backup as backup_command
 from server.ops.cli import restore as restore_command
 from server.org.models import CollectionPoint, Commune
+from server.participants.cli import import_register_command
 from server.policy.cli import app as policy_app
 from server.privacy.cli import person_app
 from server.privacy.cli import purge as purge_command
@@ -31,6 +32,7 @@ app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.command("purge")(purge_command)
 app.add_typer(person_app, name="person")
+app.command("import-register")(import_register_command)
 console = Console()
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.", envvar="FIELD_ENROLL_HOST")]

@@ -16,6 +16,7 @@ from server.errors import document_validation_errors, install_handlers
 from server.health import router as health_router
 from server.ingest.admission import PushAdmission
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from server.openapi import install_openapi
 from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.include_router(provisioning_router)
     install_web(app)  # the dashboard; also answers "/"
     _document_errors(app)
+    install_openapi(app)  # readable operation ids, every error response, file media types
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(

@@ -5,6 +5,11 @@ it for the pull), so it is a package of its own rather than part of any one of t
 """
 
 from server.changelog.models import ChangeLog
-from server.changelog.writer import append_changes, record_change, record_changes
+from server.changelog.writer import (
+    append_changes,
+    lock_change_log,
+    record_change,
+    record_changes,
+)
 
-__all__ = ["ChangeLog", "append_changes", "record_change", "record_changes"]
+__all__ = ["ChangeLog", "append_changes", "lock_change_log", "record_change", "record_changes"]

@@ -47,13 +47,19 @@ def record_change(
     )[0]
 
 
+def lock_change_log(session: Session) -> None:
+    """Take the change log's writer lock (PostgreSQL); every writer takes it before its
+    insert, so sequence numbers are handed out in commit order. Hold it briefly: it is
+    released only at commit, and every other writer of the log waits for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+
+
 def record_changes(session: Session, rows: Sequence[ChangeLog]) -> Sequence[ChangeLog]:
     """Append several changes in this order: one lock and one flush for a whole batch."""
     if not rows:
         return rows
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    lock_change_log(session)
     session.add_all(rows)
     session.flush()
     return rows
@@ -66,8 +72,7 @@ def append_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGE_LOG_LOCK})
+    lock_change_log(session)
     now = utcnow()
     scope = ("province_code", "commune_code", "point_id", "user_id")
     session.execute(

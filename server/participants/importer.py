@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from enroll_common.sync_wire import (
     CITIZEN_ID_PATTERN,
@@ -22,8 +22,7 @@ from enroll_common.text import normalize_name
 from server.auth.scope import Principal
 from server.errors import Forbidden, RuleViolation
 from server.org.models import Commune
-from server.participants.models import Participant
-from server.participants.service import publish_participants, refresh_participant
+from server.participants import bulk
 from server.targets.importer import read_rows
 
 COLUMNS = [
@@ -36,7 +35,11 @@ COLUMNS = [
     "coverage_end",
 ]
 REQUIRED = ["citizen_id", "full_name", "date_of_birth", "scheme", "coverage_end"]
-MAX_ROWS = 100_000
+MAX_ROWS = 100_000  # per upload through the API; the command line has no limit
+_CITIZEN = re.compile(CITIZEN_ID_PATTERN)
+_SI_CODE = re.compile(SI_CODE_PATTERN)
+_HOUSEHOLD = re.compile(HOUSEHOLD_CODE_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class RowProblem(BaseModel):
@@ -56,13 +59,36 @@ class RegisterImportReport(BaseModel):
     errors: list[RowProblem]
 
 
+class RegisterImportInvalid(RegisterImportReport):
+    """The 422 answer when rows are invalid: the report plus the shared error fields."""
+
+    type: str
+    detail: str
+    field: str | None = None
+    request_id: str | None = None
+
+
 def _date(text: str) -> date:
+    digits = text[:4] + text[5:7] + text[8:]
+    if len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit():
+        # the usual form, without the cost of strptime
+        try:
+            return date(int(text[:4]), int(text[5:7]), int(text[8:]))
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _estimate_rows(filename: str, content: bytes) -> int | None:
+    """Roughly how many data rows a file has, for a progress bar (CSV only)."""
+    if filename.lower().endswith(".csv"):
+        return max(content.count(b"\n") - 1, 0) or None
+    return None
 
 
 def import_register(
@@ -73,21 +99,33 @@ def import_register(
     filename: str,
     content: bytes,
     dry_run: bool,
+    max_rows: int | None = MAX_ROWS,
+    progress: bulk.Progress | None = None,
 ) -> RegisterImportReport:
-    """Check every row, then (unless ``dry_run`` or any problem) upsert them all."""
+    """Check every row, then (unless ``dry_run`` or any problem) upsert them all in bulk.
+
+    Rows are checked one by one (so each problem names its row and column) and staged in
+    chunks; repeats are found in the staging table; the register and the change log are
+    then written set-wise. Everything happens in the caller's transaction: on any problem
+    or error nothing is applied. ``progress(phase, done, total)`` is told how far it got.
+    """
     commune = session.get(Commune, commune_code)
     if commune is None:
         raise RuleViolation(f"no commune with code {commune_code}", field="commune_code")
     if not principal.manages_commune(commune.code, commune.province_code):
         raise Forbidden(f"commune {commune_code} is outside your scope", field="commune_code")
+    step = progress or (lambda _phase, _done, _total: None)
+    estimate = _estimate_rows(filename, content)
     errors: list[RowProblem] = []
-    parsed: list[dict[str, object]] = []
-    seen: dict[tuple[str, str], int] = {}
+    chunk: list[bulk.StagedRow] = []
+    schemes = {s.value for s in SchemeName}
+    schemes_text = ", ".join(s.value for s in SchemeName)
     rows = 0
+    bulk.create_staging(session)
     for number, cells in read_rows(filename, content):
         rows += 1
-        if rows > MAX_ROWS:
-            raise RuleViolation(f"at most {MAX_ROWS} rows per file", field="file")
+        if max_rows is not None and rows > max_rows:
+            raise RuleViolation(f"at most {max_rows} rows per file", field="file")
         if rows == 1:
             missing = [c for c in REQUIRED if c not in cells]
             if missing:
@@ -99,21 +137,24 @@ def import_register(
         def bad(column: str, reason: str, row: int = number) -> None:
             errors.append(RowProblem(row=row, column=column, reason=reason))
 
+        problems_before = len(errors)
         citizen = cells.get("citizen_id", "")
-        if not re.fullmatch(CITIZEN_ID_PATTERN, citizen):
+        if not _CITIZEN.fullmatch(citizen):
             bad("citizen_id", "must be 12 digits")
         si_code = cells.get("si_code", "") or None
-        if si_code is not None and not re.fullmatch(SI_CODE_PATTERN, si_code):
+        if si_code is not None and not _SI_CODE.fullmatch(si_code):
             bad("si_code", "must be 10 digits or empty")
         name = normalize_name(cells.get("full_name", ""))
         if not name or len(name) > 200:
             bad("full_name", "is required (at most 200 characters)")
+        elif _CONTROL.search(name):  # PostgreSQL refuses NUL; none belongs in a name
+            bad("full_name", "must not contain control characters")
         household = cells.get("household_code", "") or None
-        if household is not None and not re.fullmatch(HOUSEHOLD_CODE_PATTERN, household):
+        if household is not None and not _HOUSEHOLD.fullmatch(household):
             bad("household_code", "letters, digits, '.', '_' or '-', at most 32")
         scheme = cells.get("scheme", "")
-        if scheme not in {s.value for s in SchemeName}:
-            bad("scheme", f"must be one of {', '.join(s.value for s in SchemeName)}")
+        if scheme not in schemes:
+            bad("scheme", f"must be one of {schemes_text}")
         dob = end = None
         try:
             dob = _date(cells.get("date_of_birth", ""))
@@ -123,21 +164,22 @@ def import_register(
             end = _date(cells.get("coverage_end", ""))
         except ValueError as exc:
             bad("coverage_end", str(exc))
-        key = (citizen, scheme)
-        if key in seen:
-            bad("citizen_id", f"repeats row {seen[key]} for the same scheme")
-        seen[key] = number
-        parsed.append(
-            {
-                "citizen_id": citizen,
-                "si_code": si_code,
-                "full_name": name,
-                "date_of_birth": dob,
-                "household_code": household,
-                "scheme": scheme,
-                "coverage_end": end,
-            }
-        )
+        staged: bulk.StagedRow = (number, citizen, scheme, si_code, name, dob, household, end)
+        if len(errors) > problems_before:  # never written; only staged to find repeats
+            staged = bulk.storable(staged)
+        chunk.append(staged)
+        if len(chunk) >= bulk.CHUNK:
+            bulk.stage(session, chunk)
+            chunk.clear()
+            step("check", rows, estimate)
+    bulk.stage(session, chunk)
+    step("check", rows, rows)
+    repeats = [
+        RowProblem(row=row, column="citizen_id", reason=f"repeats row {prev} for the same scheme")
+        for row, prev in bulk.repeated_rows(session)
+    ]
+    if repeats:
+        errors = sorted(errors + repeats, key=lambda e: e.row)  # stable: a row's own first
     report = RegisterImportReport(
         commune_code=commune_code,
         dry_run=dry_run,
@@ -146,38 +188,13 @@ def import_register(
         written=False,
         errors=errors,
     )
-    if errors or dry_run:
-        return report
-    touched: list[int] = []
-    for data in parsed:
-        row = session.exec(
-            select(Participant).where(
-                Participant.citizen_id == data["citizen_id"], Participant.scheme == data["scheme"]
-            )
-        ).first()
-        if row is None:
-            row = Participant(
-                citizen_id=str(data["citizen_id"]),
-                scheme=str(data["scheme"]),
-                full_name=str(data["full_name"]),
-                date_of_birth=data["date_of_birth"],  # type: ignore[arg-type]
-                commune_code=commune.code,
-                province_code=commune.province_code,
-                source="import",
-            )
-            report.created += 1
-        else:
-            report.updated += 1
-        row.full_name = str(data["full_name"])
-        row.date_of_birth = data["date_of_birth"]  # type: ignore[assignment]
-        row.si_code = data["si_code"] or row.si_code  # type: ignore[assignment]
-        row.household_code = data["household_code"] or row.household_code  # type: ignore[assignment]
-        row.commune_code = commune.code
-        row.province_code = commune.province_code
-        row.registered_coverage_end = data["coverage_end"]  # type: ignore[assignment]
-        session.add(row)
-        session.flush()
-        touched.append(refresh_participant(session, citizen_id=row.citizen_id, scheme=row.scheme))
-    publish_participants(session, touched)
-    report.written = True
+    if not errors and not dry_run:
+        report.created, report.updated = bulk.apply(
+            session,
+            commune_code=commune.code,
+            province_code=commune.province_code,
+            progress=progress,
+        )
+        report.written = True
+    bulk.drop_staging(session)
     return report

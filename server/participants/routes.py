@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from enroll_common.sync_wire import SchemeName
 from enroll_common.wire import Page
 from server.deps import CurrentPrincipal, Manager, PageDep, SessionDep
+from server.errors import ValidationErrorBody
 from server.participants import importer, service
 from server.participants.models import Participant
 from server.participants.schemas import ParticipantPublic, RenewalDue
@@ -47,7 +48,12 @@ def list_participants(
 @router.post(
     "/participants/import",
     response_model=importer.RegisterImportReport,
-    responses={422: {"description": "Some rows are invalid; nothing was written."}},
+    responses={
+        422: {
+            "description": "Some rows are invalid (nothing was written), or the input is.",
+            "model": importer.RegisterImportInvalid | ValidationErrorBody,
+        }
+    },
 )
 async def import_participants(
     principal: Manager,
