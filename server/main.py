@@ -18,6 +18,7 @@ from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
+from server.reports.export_routes import router as report_exports_router
 from server.reports.routes import router as reports_router
 from server.sync.routes import router as sync_router
 from server.targets.routes import router as targets_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(targets_router)
     app.include_router(reports_router)
+    app.include_router(report_exports_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 
