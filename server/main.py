@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from server.auth.routes import router as auth_router
 from server.auth.security import Passwords, Tokens
 from server.auth.service import AuthContext
+from server.collectors.routes import router as organisations_router
 from server.config import Settings
 from server.db import make_engine
 from server.enrollments.routes import router as enrollments_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(targets_router)
     app.include_router(reports_router)
     app.include_router(report_exports_router)
+    app.include_router(organisations_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 

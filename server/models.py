@@ -9,6 +9,14 @@ from server.auth.models import (
     RefreshToken,
     User,
 )
+from server.cash.models import (
+    CashHandover,
+    CashHandoverItem,
+    CashRefund,
+    CashTransfer,
+    CashTransferItem,
+)
+from server.collectors.models import CollectionContract, CollectionOrganisation
 from server.enrollments.models import (
     Enrollment,
     EnrollmentAudit,
@@ -16,6 +24,7 @@ from server.enrollments.models import (
     ReceiptBlock,
     ReceiptUse,
 )
+from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.policy.models import PolicyVersion
@@ -31,6 +40,13 @@ from server.targets.models import Target, TargetRevision
 __all__ = [
     "AgentPoint",
     "AuthSession",
+    "CashHandover",
+    "CashHandoverItem",
+    "CashRefund",
+    "CashTransfer",
+    "CashTransferItem",
+    "CollectionContract",
+    "CollectionOrganisation",
     "ChangeLog",
     "CommissionRate",
     "CollectionPoint",
@@ -41,6 +57,8 @@ __all__ = [
     "Enrollment",
     "EnrollmentAudit",
     "EnrollmentRevision",
+    "FilingBatch",
+    "FilingEntry",
     "LoginThrottle",
     "Participant",
     "PolicyVersion",
