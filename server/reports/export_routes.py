@@ -1,7 +1,8 @@
-"""File exports people open in Excel: the sign-up list and the commission table."""
+"""File exports people open in Excel (sign-up list, commission) and the province report."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -9,8 +10,9 @@ from fastapi import APIRouter, Query, Response
 from enroll_common.periods import Period, PeriodError, parse_period
 from server.deps import CurrentPrincipal, SessionDep
 from server.errors import RuleViolation
-from server.reports import lists
+from server.reports import lists, province, province_export
 from server.reports.export import CSV_TYPE, XLSX_TYPE
+from server.reports.schemas import Level
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -67,3 +69,24 @@ def commission_export(
     content = lists.commission_file(session, principal=principal, period=parsed, fmt=format)
     session.commit()  # the summary may have been rebuilt
     return file_response(content, format, f"commission-{parsed}")
+
+
+ReportFormat = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
+
+
+@router.get("/province", response_model=province.ProvinceReport)
+def province_report(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    at: Annotated[date, Query(description="The date of the stock (participants in force).")],
+    level: Annotated[Level, Query()] = Level.COMMUNE,
+    format: ReportFormat = "json",
+) -> Response | province.ProvinceReport:
+    """In force at a date, increase since the end of last year, new vs renewed, revenue
+    against plan and population coverage, per unit of ``level`` in the caller's scope."""
+    report = province.province_report(session, principal=principal, at=at, level=level)
+    session.commit()  # the revenue plan may have refreshed the summary
+    if format == "json":
+        return report
+    content = province_export.to_csv(report) if format == "csv" else province_export.to_xlsx(report)
+    return file_response(content, format, f"province-{at.isoformat()}-{level.value}")

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from server.config import Settings
 from server.reports.export import safe
+from tests.collect.helpers import make_organisation
 from tests.factories import EA_KAR, EA_KNOP, World, auth, build_world
 from tests.reports.data import SignUp, insert_sign_ups
 from tests.web.helpers import web_login
@@ -40,6 +41,9 @@ EXPORTS: list[tuple[str, dict[str, str], bool]] = [
     ("/api/v1/reports/commission/export", {"period": "2025", "format": "xlsx"}, False),
     ("/api/v1/targets/import/template", {"format": "csv"}, False),
     ("/api/v1/targets/import/template", {"format": "xlsx"}, False),
+    ("/api/v1/reports/province", {"at": "2025-12-31", "level": "point", "format": "csv"}, False),
+    ("/api/v1/reports/province", {"at": "2025-12-31", "level": "agent", "format": "xlsx"}, False),
+    ("/api/v1/filing/batches/{batch}/file", {}, False),
     ("/web/exports/progress.csv", {"period": "2025", "level": "agent"}, True),
     ("/web/exports/progress.xlsx", {"period": "2025"}, True),
 ]
@@ -78,7 +82,7 @@ def evil_world(client: TestClient, engine: Engine, settings: Settings) -> World:
 
 def cells_of(content: bytes, path: str, params: dict[str, str]) -> list[object]:
     """Every cell value of the file, read the way a user's program would read it."""
-    if path.endswith(".csv") or params.get("format") == "csv":
+    if path.endswith(".csv") or params.get("format") == "csv":  # the rest are XLSX
         return [v for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for v in row]
     wb = load_workbook(io.BytesIO(content))
     values: list[object] = []
@@ -100,11 +104,17 @@ def test_safe_neutralises_formula_starts_and_leaves_the_rest() -> None:
 def test_every_export_neutralises_formula_text(
     client: TestClient, engine: Engine, settings: Settings
 ) -> None:
-    evil_world(client, engine, settings)
+    w = evil_world(client, engine, settings)
     headers = auth(client, "admin")
+    org = make_organisation(client, w)
+    batch = client.post(
+        "/api/v1/filing/batches", json={"organisation_id": org, "period": "2025"}, headers=headers
+    )
+    assert batch.status_code == 201, batch.text
     web_login(client, "admin")
     seen_evil = 0
     for path, params, web in EXPORTS:
+        path = path.replace("{batch}", str(batch.json()["id"]))
         r = client.get(path, params=params, headers=None if web else headers)
         assert r.status_code == 200, f"{path} {params}: {r.status_code} {r.text[:300]}"
         for value in cells_of(r.content, path, params):
