@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from server.auth.routes import router as auth_router
 from server.auth.security import Passwords, Tokens
 from server.auth.service import AuthContext
+from server.cash.routes import router as cash_router
 from server.collectors.routes import router as organisations_router
 from server.config import Settings
 from server.db import make_engine
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(report_exports_router)
     app.include_router(organisations_router)
     app.include_router(filing_router)
+    app.include_router(cash_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 
