@@ -16,6 +16,7 @@ from server.db import make_engine
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
 from server.filing.routes import router as filing_router
+from server.followup.routes import router as followup_router
 from server.health import router as health_router
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from server.org.routes import router as org_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organisations_router)
     app.include_router(filing_router)
     app.include_router(cash_router)
+    app.include_router(followup_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 

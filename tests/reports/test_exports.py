@@ -49,6 +49,8 @@ EXPORTS: list[tuple[str, dict[str, str], bool]] = [
         {"organisation_id": "{org}", "period": "2025", "format": "xlsx"},
         False,
     ),
+    ("/api/v1/follow-up", {"at": "2026-06-01", "format": "csv"}, False),
+    ("/api/v1/follow-up", {"at": "2026-06-01", "format": "xlsx"}, False),
     ("/web/exports/progress.csv", {"period": "2025", "level": "agent"}, True),
     ("/web/exports/progress.xlsx", {"period": "2025"}, True),
 ]
