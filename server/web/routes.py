@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from server.config import Settings
 from server.deps import AuthDep, SessionDep
 from server.errors import NotAuthenticated, NotFound, TooManyRequests
-from server.web import devices, overview, renewals, review, session, targets
+from server.web import collection, devices, overview, renewals, review, session, targets
 from server.web.i18n import LANGUAGES, gettext
 from server.web.render import WebRoute, render
 from server.web.session import WebPrincipal, WebSettingsDep
@@ -114,6 +114,7 @@ def home(_: WebPrincipal) -> Response:
 
 for sub in (overview.router, review.router, targets.router, devices.router, renewals.router):
     router.include_router(sub)
+router.include_router(collection.router)
 
 
 @router.get("/{rest:path}", response_class=HTMLResponse)

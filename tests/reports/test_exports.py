@@ -53,6 +53,15 @@ EXPORTS: list[tuple[str, dict[str, str], bool]] = [
     ("/api/v1/follow-up", {"at": "2026-06-01", "format": "xlsx"}, False),
     ("/web/exports/progress.csv", {"period": "2025", "level": "agent"}, True),
     ("/web/exports/progress.xlsx", {"period": "2025"}, True),
+    ("/web/exports/sign-ups", {"period": "2025", "format": "csv"}, True),
+    ("/web/exports/sign-ups", {"period": "2025", "format": "xlsx"}, True),
+    ("/web/exports/commission", {"period": "2025", "format": "xlsx"}, True),
+    ("/web/collection/cash.xlsx", {"organisation_id": "{org}", "period": "2025"}, True),
+    ("/web/collection/filing/{batch}/file", {}, True),
+    ("/web/follow-up", {"format": "csv"}, True),
+    ("/web/follow-up", {"format": "xlsx"}, True),
+    ("/web/province", {"at": "2025-12-31", "level": "agent", "format": "csv"}, True),
+    ("/web/province", {"at": "2025-12-31", "level": "agent", "format": "xlsx"}, True),
 ]
 
 
