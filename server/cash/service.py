@@ -194,6 +194,8 @@ def reconcile(
     session: Session, *, principal: Principal, organisation_id: int, period: Period, at: date
 ) -> Reconciliation:
     """Per agent and for the organisation, the period's sign-ups' cash at date ``at``."""
+    if not 2000 <= at.year <= 2100:
+        raise RuleViolation("ngày phải trong khoảng năm 2000–2100", field="at")
     org: CollectionOrganisation = get_organisation(
         session, principal=principal, organisation_id=organisation_id
     )

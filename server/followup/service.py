@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from server.auth.models import Role, User
 from server.auth.scope import Principal, point_filter
 from server.enrollments.models import Enrollment
+from server.errors import RuleViolation
 from server.followup.rules import months_to_pay
 from server.org.models import CollectionPoint, Commune
 
@@ -97,6 +98,8 @@ def follow_up(
     agent_id: int | None = None,
     status: FollowUpStatus | None = None,
 ) -> FollowUpList:
+    if not 2000 <= at.year <= 2100:
+        raise RuleViolation("ngày phải trong khoảng năm 2000–2100", field="at")
     stmt = (
         select(Enrollment, CollectionPoint, User, Commune)
         .join(CollectionPoint, col(CollectionPoint.id) == col(Enrollment.point_id))

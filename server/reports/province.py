@@ -23,7 +23,7 @@ from server.auth.models import Role, User
 from server.auth.scope import Principal, commune_filter, point_filter
 from server.dbtypes import utcnow
 from server.enrollments.models import Enrollment
-from server.errors import Forbidden
+from server.errors import Forbidden, RuleViolation
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.reports import service as progress
@@ -114,6 +114,8 @@ def province_report(
         raise Forbidden("agents see the agent and point levels only", field="level")
     if principal.role is Role.COORDINATOR and level is Level.PROVINCE:
         raise Forbidden("the province level needs an administrator", field="level")
+    if not 2000 <= at.year <= 2100:
+        raise RuleViolation("ngày phải trong khoảng năm 2000–2100", field="at")
     year_start = date(at.year - 1, 12, 31)
     first_day = date(at.year, 1, 1)
     stmt = select(Enrollment).where(
