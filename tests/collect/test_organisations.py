@@ -65,3 +65,52 @@ def test_organisation_contracts_points_and_scope(
         ("point", "organisation"),
         ("point", "organisation"),
     ]
+
+
+def test_commission_uses_the_contract_in_force(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    from datetime import date
+
+    from tests.factories import EA_KAR
+    from tests.reports.data import SignUp, insert_sign_ups
+
+    w = build_world(engine, settings)
+    admin = auth(client, "admin")
+    rate = {
+        "scheme": "voluntary_si",
+        "kind": "new",
+        "rate_bp": 1000,
+        "effective_from": "2024-01-01",
+    }
+    assert (
+        client.post("/api/v1/reports/commission-rates", json=rate, headers=admin).status_code == 201
+    )
+    insert_sign_ups(
+        engine,
+        [
+            SignUp(
+                1,
+                "voluntary_si",
+                date(2024, 12, 5),
+                w["agent1"],
+                w["p1"],
+                EA_KAR,
+                amount_vnd=1_000_000,
+            ),
+            SignUp(
+                2,
+                "voluntary_si",
+                date(2025, 3, 5),
+                w["agent1"],
+                w["p1"],
+                EA_KAR,
+                amount_vnd=1_000_000,
+            ),
+        ],
+    )
+    make_organisation(client, w)  # contract from 2025-01-01: 15 % for new VSI
+    for period, expected in (("2024", 100_000), ("2025", 150_000)):
+        r = client.get("/api/v1/reports/commission", params={"period": period}, headers=admin)
+        assert r.status_code == 200, r.text
+        assert r.json()["total_commission_vnd"] == expected, period
