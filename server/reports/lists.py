@@ -16,6 +16,7 @@ from server.auth.models import Role, User
 from server.auth.scope import Principal, point_filter
 from server.dbtypes import utcnow
 from server.enrollments.models import Enrollment
+from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune
 from server.reports import reference
 from server.reports.export import SCHEME_TITLES, Sheet, csv_bytes, vn_time, xlsx_bytes
@@ -67,6 +68,8 @@ SIGN_UP_COLUMNS: list[tuple[str, str, str]] = [
     ("Mã nhân viên thu", "agent_code", "text"),
     ("Nhân viên thu", "agent_name", "text"),
     ("Xã, phường", "commune", "text"),
+    ("Đợt nộp số", "filing_batch", "int"),
+    ("Mã xác nhận BHXH", "confirmation_code", "text"),
 ]
 
 
@@ -103,8 +106,11 @@ def sign_up_rows(
     if flt.flag is not None:
         stmt = stmt.where(col(Enrollment.flags).contains(f",{flt.flag},"))
     stmt = stmt.order_by(col(Enrollment.payment_date), col(Enrollment.receipt_number))
+    found = session.exec(stmt.limit(MAX_EXPORT_ROWS)).all()
+    filed = _filed(session, [row[0].id for row in found])
     rows: list[dict[str, object]] = []
-    for e, point, agent, commune in session.exec(stmt.limit(MAX_EXPORT_ROWS)).all():
+    for e, point, agent, commune in found:
+        batch_number, confirmation = filed.get(e.id, (None, None))
         rows.append(
             {
                 **e.model_dump(),
@@ -118,9 +124,24 @@ def sign_up_rows(
                 "agent_code": agent.agent_code or agent.username,
                 "agent_name": agent.full_name,
                 "commune": commune.name,
+                "filing_batch": batch_number,
+                "confirmation_code": confirmation,
             }
         )
     return rows
+
+
+def _filed(session: Session, ids: list[str]) -> dict[str, tuple[int, str | None]]:
+    """Sign-up id -> (batch number, agency confirmation code) for those in a live batch."""
+    out: dict[str, tuple[int, str | None]] = {}
+    for i in range(0, len(ids), 500):
+        for entry, batch in session.exec(
+            select(FilingEntry, FilingBatch)
+            .join(FilingBatch, col(FilingBatch.id) == col(FilingEntry.batch_id))
+            .where(col(FilingEntry.enrollment_id).in_(ids[i : i + 500]))
+        ).all():
+            out[entry.enrollment_id] = (batch.number, entry.confirmation_code)
+    return out
 
 
 def sign_ups_file(

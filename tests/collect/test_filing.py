@@ -159,3 +159,28 @@ def test_cli_filing_export_writes_the_workbook(
     assert load_workbook(out).sheetnames[0] == "D05-TS"
     again = CliRunner().invoke(cli_app, args, env=env)
     assert again.exit_code == 1 and "không có hồ sơ" in again.output
+
+
+def test_sign_up_list_shows_batch_and_agency_code(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    import csv
+
+    ctx = ready(client, engine, settings)
+    org_id = make_organisation(client, ctx.world)
+    hi, _ = _approved(ctx)
+    body = {"organisation_id": org_id, "period": "2025-09"}
+    assert client.post("/api/v1/filing/batches", json=body, headers=ctx.coord).status_code == 201
+    csv_text = f"reference,confirmation_code,date\n{hi['id']},XN-77,2025-10-02\n"
+    assert _upload(client, ctx.coord, "xn.csv", csv_text.encode()).status_code == 200
+    r = client.get(
+        "/api/v1/reports/sign-ups/export",
+        params={"period": "2025-09", "format": "csv"},
+        headers=ctx.coord,
+    )
+    rows = {x["citizen_id"]: x for x in csv.DictReader(io.StringIO(r.text.lstrip("\ufeff")))}
+    assert (
+        rows[hi["person"]["citizen_id"]]["filing_batch"],
+        rows[hi["person"]["citizen_id"]]["confirmation_code"],
+    ) == ("1", "XN-77")
+    assert rows["066090000003"]["confirmation_code"] == ""
