@@ -83,7 +83,7 @@ def import_confirmations(
             parsed.append((number, ref, code, _date(when_text)))
         except ValueError as exc:
             problems.append(ImportProblem(row=number, reference=ref, reason=str(exc)))
-    ids = [r for _, r, _, _ in parsed if _is_uuid(r)]
+    ids = [r.lower() for _, r, _, _ in parsed if _is_uuid(r)]
     receipts = [int(r) for _, r, _, _ in parsed if r.isdigit()]
     scope = point_filter(
         principal,
@@ -99,6 +99,7 @@ def import_confirmations(
             scope,
             col(Enrollment.id).in_(ids) | col(Enrollment.receipt_number).in_(receipts),
         )
+        .with_for_update()  # a concurrent withdrawal waits, or its deleted entries vanish here
     ).all()
     by_ref: dict[str, tuple[Enrollment, FilingEntry, FilingBatch]] = {}
     for e, entry, batch in found:

@@ -130,6 +130,10 @@ def list_batches(
 def withdraw(session: Session, *, principal: Principal, batch: FilingBatch) -> FilingBatch:
     """Give the sign-ups back (they may be filed again); only before any confirmation."""
     _require_manager(principal)
+    # Lock the batch (PostgreSQL) and re-read it: a confirmation import may have just won.
+    locked = session.get(FilingBatch, batch.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    batch = locked
     if batch.status != "open":
         state = "được xác nhận" if batch.status == "confirmed" else "rút"
         raise Conflict(f"đợt nộp số {batch.number} đã {state}; không rút được", field="batch_id")
