@@ -12,6 +12,7 @@ from server.cash import service
 from server.cash.export import reconciliation_file
 from server.cash.schemas import (
     HandoverCreate,
+    HandoverPublic,
     MovementPublic,
     Reconciliation,
     RefundCreate,
@@ -41,6 +42,19 @@ def handover(
     row = service.record_handover(session, principal=principal, data=body)
     session.commit()
     return MovementPublic(id=row.id or 0, amount_vnd=row.amount_vnd)
+
+
+@router.get("/handovers", response_model=list[HandoverPublic])
+def list_handovers(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    organisation_id: Annotated[int, Query(ge=1)],
+    untransferred: Annotated[bool, Query(description="Only those not yet transferred.")] = False,
+) -> list[HandoverPublic]:
+    """The organisation's hand-overs, to pick the ones a transfer covers."""
+    return service.list_handovers(
+        session, principal=principal, organisation_id=organisation_id, untransferred=untransferred
+    )
 
 
 @router.post("/transfers", response_model=MovementPublic, status_code=status.HTTP_201_CREATED)

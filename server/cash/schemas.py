@@ -77,3 +77,14 @@ class Reconciliation(BaseModel):
     organisation: OrganisationCash
     total_net_vnd: int
     balanced: bool = Field(description="Both identities hold and each sign-up counts once.")
+
+
+class HandoverPublic(BaseModel):
+    id: int
+    agent_id: int
+    organisation_id: int
+    amount_vnd: int
+    handed_on: date
+    received_by: str
+    sign_ups: int
+    transfer_id: int | None

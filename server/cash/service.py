@@ -28,6 +28,7 @@ from server.cash.models import (
 from server.cash.schemas import (
     AgentCash,
     HandoverCreate,
+    HandoverPublic,
     OrganisationCash,
     Reconciliation,
     RefundCreate,
@@ -188,6 +189,44 @@ def record_transfer(
         raise Conflict("một số lần bàn giao đã được chuyển trước đó", field="handover_ids") from exc
     _audit(session, principal, "cash_transfer", str(transfer.id), data.model_dump(mode="json"))
     return transfer
+
+
+def list_handovers(
+    session: Session, *, principal: Principal, organisation_id: int, untransferred: bool
+) -> list[HandoverPublic]:
+    """The organisation's hand-overs (agents: their own), newest first, with their transfer."""
+    org = get_organisation(session, principal=principal, organisation_id=organisation_id)
+    stmt = (
+        select(CashHandover, CashTransferItem.transfer_id)
+        .outerjoin(CashTransferItem, col(CashTransferItem.handover_id) == col(CashHandover.id))
+        .where(CashHandover.organisation_id == org.id)
+        .order_by(col(CashHandover.handed_on).desc(), col(CashHandover.id).desc())
+    )
+    if principal.role is Role.AGENT:
+        stmt = stmt.where(CashHandover.agent_id == principal.user_id)
+    if untransferred:
+        stmt = stmt.where(col(CashTransferItem.transfer_id).is_(None))
+    rows = session.exec(stmt).all()
+    counts = dict(
+        session.exec(
+            select(CashHandoverItem.handover_id, func.count())
+            .where(col(CashHandoverItem.handover_id).in_([h.id for h, _ in rows]))
+            .group_by(col(CashHandoverItem.handover_id))
+        ).all()
+    )
+    return [
+        HandoverPublic(
+            id=h.id or 0,
+            agent_id=h.agent_id,
+            organisation_id=h.organisation_id,
+            amount_vnd=h.amount_vnd,
+            handed_on=h.handed_on,
+            received_by=h.received_by,
+            sign_ups=int(counts.get(h.id or 0, 0)),
+            transfer_id=transfer_id,
+        )
+        for h, transfer_id in rows
+    ]
 
 
 def reconcile(

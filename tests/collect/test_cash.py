@@ -74,6 +74,14 @@ def test_cash_movements_and_reconciliation(
     assert other.status_code == 403
 
     coord = auth(client, "coord1")
+    pending = client.get(
+        "/api/v1/cash/handovers",
+        params={"organisation_id": org, "untransferred": True},
+        headers=coord,
+    ).json()
+    assert [(h["id"], h["amount_vnd"], h["sign_ups"]) for h in pending] == [
+        (ok.json()["id"], 180_000, 2)
+    ]
     transfer = {
         "organisation_id": org,
         "amount_vnd": 180_000,
@@ -85,6 +93,12 @@ def test_cash_movements_and_reconciliation(
     assert client.post("/api/v1/cash/transfers", json=transfer, headers=coord).status_code == 201
     assert client.post("/api/v1/cash/transfers", json=transfer, headers=coord).status_code == 409
 
+    done = client.get(
+        "/api/v1/cash/handovers",
+        params={"organisation_id": org, "untransferred": True},
+        headers=coord,
+    ).json()
+    assert done == []
     r = client.get(
         "/api/v1/cash/reconciliation",
         params={"organisation_id": org, "period": "2025-09", "at": "2025-10-10"},
