@@ -243,7 +243,7 @@ def reconcile(
         .join(CollectionPoint, col(CollectionPoint.id) == col(Enrollment.point_id))
         .where(
             col(CollectionPoint.organisation_id) == org.id,
-            col(Enrollment.status).in_(LIVE),
+            col(Enrollment.status).in_((*LIVE, "rejected")),  # their cash is owed back
             col(Enrollment.payment_date) >= period.start,
             col(Enrollment.payment_date) <= period.end,
             _scoped(principal),

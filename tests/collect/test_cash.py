@@ -32,6 +32,7 @@ def test_cash_movements_and_reconciliation(
             SignUp(2, "household_hi", date(2025, 9, 5), a1, w["p1"], EA_KAR),
             SignUp(3, "voluntary_si", date(2025, 9, 25), a1, w["p1"], EA_KAR, status="pending"),
             SignUp(4, "household_hi", date(2025, 9, 2), a2, w["p2"], EA_KNOP),
+            SignUp(5, "household_hi", date(2025, 9, 3), a2, w["p2"], EA_KNOP, status="rejected"),
         ],
     )
     ids = _ids(engine)
@@ -73,6 +74,9 @@ def test_cash_movements_and_reconciliation(
     )
     assert other.status_code == 403
 
+    rejected = {"enrollment_id": ids["5"], "amount_vnd": 100_000, "refunded_on": "2025-09-04"}
+    admin = auth(client, "admin")
+    assert client.post("/api/v1/cash/refunds", json=rejected, headers=admin).status_code == 201
     coord = auth(client, "coord1")
     pending = client.get(
         "/api/v1/cash/handovers",
@@ -120,6 +124,10 @@ def test_cash_movements_and_reconciliation(
     )
     assert one["oldest_held"] == "2025-09-25" and one["refunds_owed_vnd"] == 0
     assert (agents["NVT0002"]["held_vnd"], agents["NVT0002"]["overdue_vnd"]) == (100_000, 100_000)
+    assert (agents["NVT0002"]["collected_vnd"], agents["NVT0002"]["refunds_paid_vnd"]) == (
+        200_000,
+        100_000,
+    )  # the rejected sign-up's cash went back in full
     assert rec["organisation"] == {
         "handed_over_vnd": 180_000,
         "transferred_vnd": 180_000,
@@ -149,4 +157,4 @@ def test_cash_movements_and_reconciliation(
                 text("SELECT entity FROM enrollment_audit WHERE entity LIKE 'cash%' ORDER BY id")
             )
         ]
-    assert entities == ["cash_refund", "cash_handover", "cash_transfer"]
+    assert entities == ["cash_refund", "cash_handover", "cash_refund", "cash_transfer"]
