@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from enroll_common.periods import PeriodError, parse_period
-from server.cash import service
+from server.cash import reports, service
 from server.cash.export import reconciliation_file
 from server.cash.schemas import (
     HandoverCreate,
@@ -52,7 +52,7 @@ def list_handovers(
     untransferred: Annotated[bool, Query(description="Only those not yet transferred.")] = False,
 ) -> list[HandoverPublic]:
     """The organisation's hand-overs, to pick the ones a transfer covers."""
-    return service.list_handovers(
+    return reports.list_handovers(
         session, principal=principal, organisation_id=organisation_id, untransferred=untransferred
     )
 
@@ -81,7 +81,7 @@ def reconciliation(
         parsed = parse_period(period)
     except PeriodError as exc:
         raise RuleViolation(str(exc), field="period") from exc
-    report = service.reconcile(
+    report = reports.reconcile(
         session,
         principal=principal,
         organisation_id=organisation_id,

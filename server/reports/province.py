@@ -19,17 +19,16 @@ from sqlmodel import Session, col, select
 
 from enroll_common.money import round_half_up
 from enroll_common.periods import parse_period
-from server.auth.models import Role, User
+from server.auth.models import Role
 from server.auth.scope import Principal, commune_filter, point_filter
 from server.dbtypes import utcnow
 from server.enrollments.models import Enrollment
 from server.errors import Forbidden, RuleViolation
-from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.reports import service as progress
 from server.reports.history import renewals
-from server.reports.models import CommunePopulation
 from server.reports.schemas import Level
+from server.reports.units import population_by_unit, unit_names
 from server.targets.models import TargetKind
 
 SCHEMES = ("voluntary_si", "household_hi")
@@ -156,9 +155,9 @@ def province_report(
         (renewed_count if renewed[e.id] else new_count)[key] += 1
         revenue[key] += e.amount_vnd
     plan = _plans(session, principal, level, at.year)
-    units = _unit_names(session, level, {k[0] for k in [*now_in, *then_in, *revenue, *plan]})
+    units = unit_names(session, level, {k[0] for k in [*now_in, *then_in, *revenue, *plan]})
     population = (
-        _population(session, level, at.year)
+        population_by_unit(session, level, at.year)
         if level
         in (
             Level.COMMUNE,
@@ -272,51 +271,3 @@ def _plans(session: Session, principal: Principal, level: Level, year: int) -> d
         for r in report.rows
         if r.target_amount_vnd is not None
     }
-
-
-def _unit_names(session: Session, level: Level, ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not ids:
-        return {}
-    wanted = sorted(ids)
-    if level is Level.AGENT:
-        return {
-            u.id or 0: (u.agent_code or u.username, u.full_name)
-            for u in session.exec(select(User).where(col(User.id).in_(wanted))).all()
-        }
-    if level is Level.POINT:
-        return {
-            p.id or 0: (p.code, p.name)
-            for p in session.exec(
-                select(CollectionPoint).where(col(CollectionPoint.id).in_(wanted))
-            ).all()
-        }
-    if level is Level.COMMUNE:
-        return {
-            c.code: (f"{c.code:05d}", c.name)
-            for c in session.exec(select(Commune).where(col(Commune.code).in_(wanted))).all()
-        }
-    return {
-        p.code: (f"{p.code:02d}", p.name)
-        for p in session.exec(select(Province).where(col(Province.code).in_(wanted))).all()
-    }
-
-
-def _population(session: Session, level: Level, year: int) -> dict[int, int]:
-    """The latest population figure up to ``year`` per commune, summed for a province."""
-    latest: dict[int, tuple[int, int]] = {}
-    rows = session.exec(
-        select(CommunePopulation, Commune)
-        .join(Commune, col(Commune.code) == col(CommunePopulation.commune_code))
-        .where(col(CommunePopulation.year) <= year)
-    ).all()
-    province_of: dict[int, int] = {}
-    for pop, commune in rows:
-        province_of[commune.code] = commune.province_code
-        if commune.code not in latest or pop.year > latest[commune.code][0]:
-            latest[commune.code] = (pop.year, pop.population)
-    if level is Level.COMMUNE:
-        return {code: value for code, (_, value) in latest.items()}
-    out: dict[int, int] = defaultdict(int)
-    for code, (_, value) in latest.items():
-        out[province_of[code]] += value
-    return dict(out)

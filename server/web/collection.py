@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from server.cash import service as cash
+from server.cash import reports as cash
 from server.cash.export import reconciliation_file
 from server.collectors import service as organisations
 from server.deps import SessionDep
