@@ -90,7 +90,7 @@ def record_handover(
 ) -> CashHandover:
     org = get_organisation(session, principal=principal, organisation_id=data.organisation_id)
     if principal.role is Role.AGENT and data.agent_id != principal.user_id:
-        raise Forbidden("an agent records only their own hand-overs", field="agent_id")
+        raise Forbidden("nhân viên thu chỉ ghi lần bàn giao của chính mình", field="agent_id")
     ids = sorted(set(data.enrollment_ids))
     found = {
         e.id: e
@@ -147,7 +147,7 @@ def record_transfer(
     session: Session, *, principal: Principal, data: TransferCreate
 ) -> CashTransfer:
     if principal.role is Role.AGENT:
-        raise Forbidden("transfers are recorded by a coordinator or an administrator")
+        raise Forbidden("chỉ điều phối xã hoặc quản trị tỉnh được ghi chuyển tiền")
     org = get_organisation(session, principal=principal, organisation_id=data.organisation_id)
     ids = sorted(set(data.handover_ids))
     handovers = session.exec(

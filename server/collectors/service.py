@@ -53,7 +53,7 @@ def get_organisation(
         or org.province_code != principal.province_code
         or (ids is not None and organisation_id not in ids)
     ):
-        raise NotFound("no such collection organisation", field="organisation_id")
+        raise NotFound("không có tổ chức dịch vụ thu này", field="organisation_id")
     return org
 
 
@@ -61,11 +61,11 @@ def create_organisation(
     session: Session, *, principal: Principal, data: OrganisationCreate
 ) -> CollectionOrganisation:
     if not principal.is_admin:
-        raise Forbidden("collection organisations are registered by an administrator")
+        raise Forbidden("chỉ quản trị tỉnh được đăng ký tổ chức dịch vụ thu")
     if session.exec(
         select(CollectionOrganisation).where(CollectionOrganisation.code == data.code)
     ).first():
-        raise Conflict(f"an organisation with code {data.code} exists", field="code")
+        raise Conflict(f"đã có tổ chức dịch vụ thu mã {data.code}", field="code")
     org = CollectionOrganisation(province_code=principal.province_code, **data.model_dump())
     session.add(org)
     session.flush()
@@ -93,13 +93,14 @@ def create_contract(
     session: Session, *, principal: Principal, org: CollectionOrganisation, data: ContractCreate
 ) -> CollectionContract:
     if not principal.is_admin:
-        raise Forbidden("contracts are recorded by an administrator")
+        raise Forbidden("chỉ quản trị tỉnh được ghi hợp đồng")
     for other in contracts(session, organisation_id=org.id or 0):
         other_end = other.ends_on or date.max
         end = data.ends_on or date.max
         if other.starts_on <= end and data.starts_on <= other_end:
             raise RuleViolation(
-                f"overlaps contract {other.contract_no} ({other.starts_on}–{other.ends_on or '…'})",
+                f"trùng thời gian với hợp đồng {other.contract_no} "
+                f"({other.starts_on}–{other.ends_on or '…'})",
                 field="starts_on",
             )
     contract = CollectionContract(
@@ -116,7 +117,7 @@ def assign_point(
 ) -> CollectionPoint:
     """Attach a collection point of the admin's province to the organisation."""
     if not principal.is_admin:
-        raise Forbidden("points are attached to organisations by an administrator")
+        raise Forbidden("chỉ quản trị tỉnh được gắn điểm thu vào tổ chức")
     point = session.exec(
         readable_points(principal).where(col(CollectionPoint.id) == point_id)
     ).first()

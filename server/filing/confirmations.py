@@ -63,7 +63,7 @@ def import_confirmations(
     session: Session, *, principal: Principal, filename: str, content: bytes, dry_run: bool
 ) -> ConfirmationReport:
     if principal.role.value == "agent":
-        raise Forbidden("confirmations are imported by a coordinator or an administrator")
+        raise Forbidden("chỉ điều phối xã hoặc quản trị tỉnh được nhập xác nhận")
     parsed: list[tuple[int, str, str, date]] = []
     problems: list[ImportProblem] = []
     total = 0

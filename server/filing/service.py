@@ -33,7 +33,7 @@ FORMS = {"voluntary_si": "D05-TS", "household_hi": "D03-TS"}
 
 def _require_manager(principal: Principal) -> None:
     if principal.role.value == "agent":
-        raise Forbidden("filing lists are made by a coordinator or an administrator")
+        raise Forbidden("chỉ điều phối xã hoặc quản trị tỉnh được lập danh sách nộp")
 
 
 def _unfiled(
@@ -111,7 +111,7 @@ def create_batch(
 def get_batch(session: Session, *, principal: Principal, batch_id: int) -> FilingBatch:
     batch = session.get(FilingBatch, batch_id)
     if batch is None:
-        raise NotFound("no such filing batch", field="batch_id")
+        raise NotFound("không có đợt nộp này", field="batch_id")
     get_organisation(session, principal=principal, organisation_id=batch.organisation_id)
     return batch
 

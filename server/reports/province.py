@@ -110,9 +110,9 @@ def province_report(
     session: Session, *, principal: Principal, at: date, level: Level
 ) -> ProvinceReport:
     if principal.role is Role.AGENT and level not in (Level.AGENT, Level.POINT):
-        raise Forbidden("agents see the agent and point levels only", field="level")
+        raise Forbidden("nhân viên thu chỉ xem cấp nhân viên và điểm thu", field="level")
     if principal.role is Role.COORDINATOR and level is Level.PROVINCE:
-        raise Forbidden("the province level needs an administrator", field="level")
+        raise Forbidden("cấp tỉnh dành cho quản trị tỉnh", field="level")
     if not 2000 <= at.year <= 2100:
         raise RuleViolation("ngày phải trong khoảng năm 2000–2100", field="at")
     year_start = date(at.year - 1, 12, 31)

@@ -94,7 +94,7 @@ def withdraw_filing(batch_id: int, principal: CsrfPrincipal, session: SessionDep
 @router.get("/collection/filing/{batch_id}/file")
 def filing_file(batch_id: int, principal: WebPrincipal, session: SessionDep) -> Response:
     if principal.role.value == "agent":
-        raise Forbidden("filing lists are for coordinators and administrators")
+        raise Forbidden("danh sách nộp dành cho điều phối xã và quản trị tỉnh")
     batch = filing.get_batch(session, principal=principal, batch_id=batch_id)
     name = f"filing-{batch.period}-{batch.number:04d}"
     return _download(filing.batch_file(session, batch=batch), "xlsx", name)
