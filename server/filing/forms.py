@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from server.reports.export import Sheet, vn_time, xlsx_bytes
@@ -43,6 +44,7 @@ class FilingLine:
     agent_code: str
     renewal: bool
     support_groups: list[str] = field(default_factory=list)
+    support_percent: Decimal | None = None
     household_code: str | None = None
     household_ordinal: int | None = None
     members: list[dict[str, Any]] = field(default_factory=list)
@@ -131,7 +133,7 @@ def _d05_row(x: FilingLine) -> list[Any]:
         f"{x.coverage_start:%m/%Y}",
         x.gross_vnd,
         x.net_vnd,
-        None,  # (10) the support rate: not stored per sign-up (U)
+        None if x.support_percent is None else float(x.support_percent),
         x.support_vnd,
         None,
         None,

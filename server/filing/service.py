@@ -8,13 +8,15 @@ file the same person; the loser gets a Conflict and exports again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from enroll_common.periods import Period
+from enroll_common.policy import support_value
 from server.auth.models import User
 from server.auth.scope import Principal, point_filter
 from server.collectors.models import CollectionOrganisation
@@ -26,6 +28,8 @@ from server.errors import Conflict, Forbidden, NotFound, RuleViolation
 from server.filing.forms import FilingHeader, FilingLine, workbook
 from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune, Province
+from server.policy.models import PolicyVersion
+from server.policy.service import to_row
 from server.reports.history import renewals
 
 FORMS = {"voluntary_si": "D05-TS", "household_hi": "D03-TS"}
@@ -177,6 +181,7 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
         ).all()
     }
     renewal = renewals(session, [e for _, e, _, _ in rows])
+    support_rates = _support_rates(session, [r.answer for r in revisions.values() if r.answer])
     lines = []
     for entry, e, agent, commune in rows:
         revision = revisions.get((e.id, e.rev))
@@ -184,6 +189,8 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
         answer = (revision.answer if revision else None) or {}
         amounts = {line["code"]: int(line["amount_vnd"]) for line in answer.get("lines", [])}
         household = body.get("household") or {}
+        groups = list(body.get("support_groups") or [])
+        rates = support_rates.get(int((answer.get("policy_versions") or {}).get("vsi_support", 0)))
         lines.append(
             FilingLine(
                 line=entry.line,
@@ -208,7 +215,8 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
                 net_vnd=e.amount_vnd,
                 agent_code=agent.agent_code or "",
                 renewal=renewal.get(e.id, False),
-                support_groups=list(body.get("support_groups") or []),
+                support_groups=groups,
+                support_percent=_percent(rates, groups) if amounts.get("support") else None,
                 household_code=e.household_code,
                 household_ordinal=e.household_ordinal,
                 members=list(household.get("members") or []),
@@ -227,6 +235,29 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
         created_at=batch.created_at,
     )
     return workbook(header, lines)
+
+
+def _support_rates(
+    session: Session, answers: list[dict[str, object]]
+) -> dict[int, Mapping[str, Decimal]]:
+    """The VSI support rates per policy version id that priced the given answers."""
+    ids: set[int] = set()
+    for answer in answers:
+        versions = answer.get("policy_versions")
+        if isinstance(versions, dict) and "vsi_support" in versions:
+            ids.add(int(versions["vsi_support"]))
+    if not ids:
+        return {}
+    rows = session.exec(select(PolicyVersion).where(col(PolicyVersion.id).in_(sorted(ids)))).all()
+    return {v.id or 0: support_value(to_row(v)).rates for v in rows}
+
+
+def _percent(rates: Mapping[str, Decimal] | None, groups: list[str]) -> Decimal | None:
+    """D05-TS column 10: the highest rate among the person's groups, as a percentage."""
+    if rates is None:
+        return None
+    rate = max(rates.get(g, rates["other"]) for g in groups or ["other"])
+    return rate * 100
 
 
 def _audit(

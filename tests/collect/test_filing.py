@@ -73,6 +73,9 @@ def test_filing_batch_lifecycle(client: TestClient, engine: Engine, settings: Se
     line = d05[header_at + 1]
     assert line[1] == "Lê Văn Cường" and line[3] == "066090000003" and line[18] == "NVT0001"
     assert line[7] == 2_000_000 and line[8] == 3 and "P.Thức Tăng_mới" in line[19]
+    # gross 22 % x 2,000,000 x 3; support 20 % ("other", Decree 159) x 22 % x 1,500,000 x 3
+    assert (line[10], line[12], line[13]) == (1_320_000, 20, 198_000)
+    assert line[11] == 1_320_000 - 198_000
     assert any("BHXH66" in str(r[0]) for r in d05[:header_at])
     d03 = _rows(wb["D03-TS"])
     h3 = next(i for i, r in enumerate(d03) if r[0] == "(A) STT")
