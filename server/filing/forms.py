@@ -61,6 +61,7 @@ class FilingHeader:
     batch_number: int
     period: str
     created_at: datetime
+    base_salaries_vnd: list[int] = field(default_factory=list)
 
 
 def _note(line: FilingLine) -> str:
@@ -286,7 +287,12 @@ def workbook(header: FilingHeader, lines: list[FilingLine]) -> bytes:
         Sheet(
             name="D03-TS",
             title="DANH SÁCH NGƯỜI CHỈ THAM GIA BẢO HIỂM Y TẾ (Mẫu D03-TS)",
-            notes=_heading(header, f"Đối tượng tham gia: hộ gia đình (GD) — {' '.join(group)}"),
+            notes=_heading(
+                header,
+                "Đối tượng tham gia: hộ gia đình (GD) — Lương cơ sở: "
+                + (", ".join(f"{v:,}".replace(",", ".") for v in header.base_salaries_vnd) or "–")
+                + f" đồng — {' '.join(group)}",
+            ),
             header=D03_HEADER,
             rows=[_d03_row(x) for x in d03],
             kinds=D03_KINDS,

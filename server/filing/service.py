@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from enroll_common.periods import Period
-from enroll_common.policy import support_value
+from enroll_common.policy import int_value, support_value
 from server.auth.models import User
 from server.auth.scope import Principal, point_filter
 from server.collectors.models import CollectionOrganisation
@@ -181,7 +182,11 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
         ).all()
     }
     renewal = renewals(session, [e for _, e, _, _ in rows])
-    support_rates = _support_rates(session, [r.answer for r in revisions.values() if r.answer])
+    answers = [r.answer for r in revisions.values() if r.answer]
+    support_rates = _support_rates(session, answers)
+    base_salaries = _base_salaries(
+        session, [a for a in answers if "hi_household_rate" in (a.get("policy_versions") or {})]
+    )
     lines = []
     for entry, e, agent, commune in rows:
         revision = revisions.get((e.id, e.rev))
@@ -233,6 +238,7 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
         batch_number=batch.number,
         period=batch.period,
         created_at=batch.created_at,
+        base_salaries_vnd=base_salaries,
     )
     return workbook(header, lines)
 
@@ -250,6 +256,19 @@ def _support_rates(
         return {}
     rows = session.exec(select(PolicyVersion).where(col(PolicyVersion.id).in_(sorted(ids)))).all()
     return {v.id or 0: support_value(to_row(v)).rates for v in rows}
+
+
+def _base_salaries(session: Session, answers: list[dict[str, Any]]) -> list[int]:
+    """D03-TS header "Lương cơ sở": the base salaries that priced the batch's HI sign-ups."""
+    ids = {
+        int(a["policy_versions"]["base_salary"])
+        for a in answers
+        if "base_salary" in a["policy_versions"]
+    }
+    if not ids:
+        return []
+    rows = session.exec(select(PolicyVersion).where(col(PolicyVersion.id).in_(sorted(ids)))).all()
+    return sorted({int_value(to_row(v)) for v in rows})
 
 
 def _percent(rates: Mapping[str, Decimal] | None, groups: list[str]) -> Decimal | None:

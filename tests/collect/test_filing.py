@@ -80,6 +80,7 @@ def test_filing_batch_lifecycle(client: TestClient, engine: Engine, settings: Se
     d03 = _rows(wb["D03-TS"])
     h3 = next(i for i, r in enumerate(d03) if r[0] == "(A) STT")
     assert d03[h3 + 1][1] == "Nguyễn Văn An" and d03[h3 + 1][6] == "HH-EAKAR-009"
+    assert any("Lương cơ sở: 2.340.000 đồng" in str(r[0]) for r in d03[:h3])
     appendix = _rows(wb["Phụ lục hộ gia đình"])
     assert ["Trần Thị Bình", "066190000002", "vợ"] in [r[4:7] for r in appendix]
     tk1 = _rows(wb["TK1-TS"])
