@@ -158,3 +158,31 @@ def test_cash_movements_and_reconciliation(
             )
         ]
     assert entities == ["cash_refund", "cash_handover", "cash_refund", "cash_transfer"]
+
+
+def test_cash_is_scoped(client: TestClient, engine: Engine, settings: Settings) -> None:
+    w = build_world(engine, settings)
+    org = make_organisation(client, w)
+    insert_sign_ups(
+        engine, [SignUp(1, "household_hi", date(2025, 9, 1), w["agent1"], w["p1"], EA_KAR)]
+    )
+    ids = _ids(engine)
+    params = {"organisation_id": org, "period": "2025-09"}
+    hn = auth(client, "admin_hn")
+    assert client.get("/api/v1/cash/reconciliation", params=params, headers=hn).status_code == 404
+    assert client.get("/api/v1/cash/handovers", params=params, headers=hn).status_code == 404
+    # Ea Knốp's coordinator cannot hand over (or refund) Ea Kar's sign-up
+    body = {
+        "organisation_id": org,
+        "agent_id": w["agent1"],
+        "amount_vnd": 100_000,
+        "handed_on": "2025-09-02",
+        "received_by": "x",
+        "enrollment_ids": [ids["1"]],
+    }
+    coord2 = auth(client, "coord2")
+    assert client.post("/api/v1/cash/handovers", json=body, headers=coord2).status_code == 422
+    refund = {"enrollment_id": ids["1"], "amount_vnd": 1, "refunded_on": "2025-09-02"}
+    assert client.post("/api/v1/cash/refunds", json=refund, headers=coord2).status_code == 404
+    rec = client.get("/api/v1/cash/reconciliation", params=params, headers=coord2).json()
+    assert rec["agents"] == []
