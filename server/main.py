@@ -9,10 +9,14 @@ from fastapi import FastAPI
 from server.auth.routes import router as auth_router
 from server.auth.security import Passwords, Tokens
 from server.auth.service import AuthContext
+from server.cash.routes import router as cash_router
+from server.collectors.routes import router as organisations_router
 from server.config import Settings
 from server.db import make_engine
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
+from server.filing.routes import router as filing_router
+from server.followup.routes import router as followup_router
 from server.health import router as health_router
 from server.ingest.admission import PushAdmission
 from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -22,6 +26,7 @@ from server.participants.routes import router as participants_router
 from server.policy.routes import router as policy_router
 from server.provisioning.routes import router as provisioning_router
 from server.replica import install_replica
+from server.reports.export_routes import router as report_exports_router
 from server.reports.routes import router as reports_router
 from server.sync.routes import document_push_body
 from server.sync.routes import router as sync_router
@@ -64,6 +69,11 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
         app.include_router(router)
     app.include_router(targets_router)
     app.include_router(reports_router)
+    app.include_router(report_exports_router)
+    app.include_router(organisations_router)
+    app.include_router(filing_router)
+    app.include_router(cash_router)
+    app.include_router(followup_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
 

@@ -9,7 +9,15 @@ from server.auth.models import (
     RefreshToken,
     User,
 )
+from server.cash.models import (
+    CashHandover,
+    CashHandoverItem,
+    CashRefund,
+    CashTransfer,
+    CashTransferItem,
+)
 from server.changelog import ChangeLog
+from server.collectors.models import CollectionContract, CollectionOrganisation
 from server.enrollments.models import (
     Enrollment,
     EnrollmentAudit,
@@ -17,6 +25,7 @@ from server.enrollments.models import (
     ReceiptBlock,
     ReceiptUse,
 )
+from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
 from server.policy.models import PolicyVersion
@@ -32,6 +41,13 @@ from server.targets.models import Target, TargetRevision
 __all__ = [
     "AgentPoint",
     "AuthSession",
+    "CashHandover",
+    "CashHandoverItem",
+    "CashRefund",
+    "CashTransfer",
+    "CashTransferItem",
+    "CollectionContract",
+    "CollectionOrganisation",
     "ChangeLog",
     "CommissionRate",
     "CollectionPoint",
@@ -42,6 +58,8 @@ __all__ = [
     "Enrollment",
     "EnrollmentAudit",
     "EnrollmentRevision",
+    "FilingBatch",
+    "FilingEntry",
     "LoginThrottle",
     "Participant",
     "PolicyVersion",

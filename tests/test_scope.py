@@ -47,11 +47,21 @@ for _foreign in FOREIGN_IDS.values():
     _foreign["enrollment_id"] = lambda w, t: "00000000-0000-4000-8000-000000000000"
     # Cross-scope use of real provisioning codes is in tests/provisioning/.
     _foreign["code_id"] = lambda w, t: 10**9
+    # The world has no organisations or batches; cross-scope reads are in tests/collect/.
+    _foreign["organisation_id"] = lambda w, t: 10**9
+    _foreign["batch_id"] = lambda w, t: 10**9
 # Bodies valid enough to pass validation, so the scope check is what answers.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/api/v1/targets/{target_id}"): {"value": 1, "reason": "scope check"},
     ("POST", "/api/v1/enrollments/{enrollment_id}/review"): {"decision": "approve"},
     ("POST", "/api/v1/devices/{device_id}/receipt-blocks"): {"size": 10},
+    ("POST", "/api/v1/organisations/{organisation_id}/contracts"): {
+        "contract_no": "1",
+        "si_office_code": "X",
+        "si_office_name": "X",
+        "starts_on": "2025-01-01",
+        "remittance_days": 1,
+    },
 }
 
 _PARAM = re.compile(r"{(\w+)}")

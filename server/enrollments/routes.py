@@ -13,7 +13,6 @@ from enroll_common.sync_wire import (
     ReceiptBlockOut,
     ReceiptBlockRequest,
     SchemeName,
-    Verification,
     VoidOut,
     VoidRequest,
 )
@@ -22,6 +21,8 @@ from server.auth import users
 from server.deps import CurrentPrincipal, Manager, PageDep, SessionDep
 from server.enrollments import receipts, service
 from server.enrollments.schemas import EnrollmentDetail, EnrollmentPublic, ReviewRequest
+from server.filing.schemas import AgencyVerification
+from server.filing.verify import with_agency
 from server.privacy.ratelimit import ReceiptCheckLimit
 from server.privacy.views import record_view
 
@@ -124,14 +125,15 @@ def void_receipt(body: VoidRequest, principal: CurrentPrincipal, session: Sessio
     return receipts.void_out(use)
 
 
-@router.get("/receipts/verify", response_model=Verification)
+@router.get("/receipts/verify", response_model=AgencyVerification)
 def verify_receipt(
     session: SessionDep,
     code: Annotated[str, Query(min_length=10, max_length=12)],
     _limit: ReceiptCheckLimit,
-) -> Verification:
-    """Public: confirm a receipt's verification code (no login; participants use it).
+) -> AgencyVerification:
+    """Public: confirm a receipt's verification code (no login; participants use it), with
+    the agency's confirmation code once the filing was confirmed.
 
     Rate-limited per client address (``receipt_verify_per_minute``): 429 with Retry-After.
     """
-    return receipts.verify(session, code=code)
+    return with_agency(session, receipts.verify(session, code=code))

@@ -42,3 +42,6 @@ class CollectionPoint(SQLModel, table=True):
     address: str = Field(default="", max_length=300)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    organisation_id: int | None = Field(
+        default=None, foreign_key="collection_organisation.id", index=True
+    )

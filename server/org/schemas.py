@@ -56,3 +56,4 @@ class PointPublic(BaseModel):
     address: str
     is_active: bool
     created_at: datetime
+    organisation_id: int | None = None

@@ -21,6 +21,7 @@ from server.auth.scope import Principal
 from server.errors import Forbidden, RuleViolation
 from server.org.models import Commune
 from server.org.service import readable_points
+from server.reports.contract_rates import ContractRates
 from server.reports.models import CommissionRate, CommunePopulation, ProgressSummary
 from server.reports.schemas import (
     CommissionRateCreate,
@@ -168,13 +169,16 @@ def commission_report(
     session: Session, *, principal: Principal, period: Period, refresh: bool = False
 ) -> CommissionReport:
     """Commission per agent: approved sign-ups' amounts times the rate in force on the first
-    day of each month (rates change at month boundaries), plus the per-participant fee."""
+    day of each month (rates change at month boundaries), plus the per-participant fee.
+    Where the point's organisation has a contract in force that day, its rate applies
+    instead of the province's table."""
     state = ensure_fresh(
         session, province_code=principal.province_code, years=[period.year], force=refresh
     )
     point_ids = sorted(p.id for p in session.exec(readable_points(principal)).all() if p.id)
     columns: list[Any] = [
         ProgressSummary.agent_id,
+        ProgressSummary.point_id,
         ProgressSummary.period,
         ProgressSummary.scheme,
         ProgressSummary.kind,
@@ -189,14 +193,22 @@ def commission_report(
             col(ProgressSummary.status) == "approved",
             col(ProgressSummary.point_id).in_(point_ids),
         )
-        .group_by(*columns[:4])
+        .group_by(*columns[:5])
     )
     if principal.role is Role.AGENT:
         stmt = stmt.where(col(ProgressSummary.agent_id) == principal.user_id)
     rates = get_rates(session, principal=principal)
+    contracts = ContractRates(session)
     totals: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for agent_id, month, scheme, kind, amount, sign_ups in session.execute(stmt).all():
+    for agent_id, point_id, month, scheme, kind, amount, sign_ups in session.execute(stmt).all():
         first_day = parse_period(month).start
+        cell = totals[(int(agent_id), scheme, kind)]
+        cell[0] += int(sign_ups or 0)
+        cell[1] += int(amount or 0)
+        contract_bp = contracts.rate_bp(int(point_id), first_day, scheme, kind)
+        if contract_bp is not None:
+            cell[2] += round_half_up(Decimal(int(amount or 0)) * contract_bp / Decimal(10_000))
+            continue
         rate = next(
             (
                 r
@@ -208,9 +220,6 @@ def commission_report(
             ),
             None,
         )
-        cell = totals[(int(agent_id), scheme, kind)]
-        cell[0] += int(sign_ups or 0)
-        cell[1] += int(amount or 0)
         if rate is not None:
             cell[2] += round_half_up(Decimal(int(amount or 0)) * rate.rate_bp / Decimal(10_000))
             cell[2] += int(sign_ups or 0) * rate.per_participant_vnd

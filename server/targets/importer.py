@@ -27,6 +27,7 @@ from server.dbtypes import utcnow
 from server.errors import Forbidden, RuleViolation
 from server.org.models import CollectionPoint, Commune
 from server.org.service import readable_points
+from server.reports.export import csv_bytes, safe
 from server.targets.models import Metric, Target, TargetKind, scope_key
 from server.targets.schemas import MAX_TARGET_VALUE, TargetKey
 from server.targets.service import _write
@@ -273,16 +274,16 @@ def import_targets(
 def template(fmt: Literal["csv", "xlsx"]) -> bytes:
     """An empty import file with the header row (XLSX: plus a sheet explaining the columns)."""
     if fmt == "csv":
-        return ("\ufeff" + ",".join(COLUMNS) + "\r\n").encode("utf-8")
+        return csv_bytes(COLUMNS, [])
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "targets"
-    ws.append(COLUMNS)
+    ws.append([safe(c) for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     help_sheet = wb.create_sheet("Hướng dẫn")
-    help_sheet.append(["cột (column)", "giá trị (values)"])
+    help_sheet.append([safe("cột (column)"), safe("giá trị (values)")])
     for row in (
         ("period", "2025-09 (tháng), 2025-Q3 (quý) hoặc 2025 (năm)"),
         ("scheme", "voluntary_si (BHXH tự nguyện) hoặc household_hi (BHYT hộ gia đình)"),
@@ -293,7 +294,7 @@ def template(fmt: Literal["csv", "xlsx"]) -> bytes:
         ("value", "số nguyên không âm"),
         ("reason", "ghi chú, ví dụ 'bổ sung chỉ tiêu'"),
     ):
-        help_sheet.append(list(row))
+        help_sheet.append([safe(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

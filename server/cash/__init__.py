@@ -1,0 +1,1 @@
+"""Cash from agent to organisation to the agency account, and its reconciliation."""

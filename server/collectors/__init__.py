@@ -1,0 +1,1 @@
+"""Collection organisations (tổ chức dịch vụ thu) and their contracts with the agency."""

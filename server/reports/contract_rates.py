@@ -1,0 +1,41 @@
+"""Commission rates from collection contracts, looked up per point, day, scheme and kind."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from server.collectors.models import CollectionContract
+from server.collectors.service import contract_on
+from server.org.models import CollectionPoint
+
+_FIELDS = {
+    ("voluntary_si", "new"): "vsi_new_bp",
+    ("voluntary_si", "renewal"): "vsi_renewal_bp",
+    ("household_hi", "new"): "hi_new_bp",
+    ("household_hi", "renewal"): "hi_renewal_bp",
+}
+
+
+class ContractRates:
+    """Caches each point's organisation and each (organisation, day)'s contract."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._org: dict[int, int | None] = {}
+        self._contract: dict[tuple[int, date], CollectionContract | None] = {}
+
+    def rate_bp(self, point_id: int, day: date, scheme: str, kind: str) -> int | None:
+        """The contract's basis points, or None when no contract applies."""
+        if point_id not in self._org:
+            point = self.session.get(CollectionPoint, point_id)
+            self._org[point_id] = point.organisation_id if point else None
+        org_id = self._org[point_id]
+        if org_id is None or (scheme, kind) not in _FIELDS:
+            return None
+        key = (org_id, day)
+        if key not in self._contract:
+            self._contract[key] = contract_on(self.session, organisation_id=org_id, day=day)
+        contract = self._contract[key]
+        return None if contract is None else int(getattr(contract, _FIELDS[(scheme, kind)]))
