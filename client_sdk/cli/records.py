@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from client_sdk.cli.common import handled, state, vnd
-from client_sdk.client import FieldClient, LocalRecord
+from client_sdk.client import FieldClient
+from client_sdk.models import LocalRecord
 from enroll_common import Quote
 
 app = typer.Typer()

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from client_sdk.cli.common import EXIT_INCOMPLETE, EXIT_NETWORK, handled, state, vnd
-from client_sdk.client import SyncProgress, SyncReport
+from client_sdk.models import SyncProgress, SyncReport
 
 app = typer.Typer()
 
