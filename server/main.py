@@ -11,6 +11,7 @@ from server.auth.security import Passwords, Tokens
 from server.auth.service import AuthContext
 from server.config import Settings
 from server.db import make_engine
+from server.enrollments.first_block_routes import router as first_block_router
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
 from server.health import router as health_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.include_router(reports_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
+    app.include_router(first_block_router)
 
     install_web(app)  # the dashboard; also answers "/"
     _document_errors(app)

@@ -10,6 +10,7 @@ from server.auth.models import (
     User,
 )
 from server.changelog import ChangeLog
+from server.enrollments.first_block import CommuneReceiptSetting
 from server.enrollments.models import (
     Enrollment,
     EnrollmentAudit,
@@ -33,6 +34,7 @@ __all__ = [
     "AuthSession",
     "ChangeLog",
     "CommissionRate",
+    "CommuneReceiptSetting",
     "CollectionPoint",
     "Commune",
     "CommunePopulation",

@@ -94,7 +94,10 @@ def test_cli_day_in_the_field(cli, field):
 
 
 def test_cli_invalid_input_exits_2_naming_the_field(cli, field):
-    cli("login", "--username", USERNAMES["agent1"], "--password", PASSWORD)
+    login = json.loads(
+        cli("--json", "login", "--username", USERNAMES["agent1"], "--password", PASSWORD).output
+    )
+    field.issue_block(login["device_id"], 3)
     cli("sync")
     out = cli("--json", *_with_citizen("12345"), "--yes", "--no-input", code=2).output
     assert json.loads(out)["field"] == "person.citizen_id"
