@@ -50,7 +50,11 @@ def main(
 ) -> None:
     activate(lang)
     ctx.obj = State(
-        server=server, data_dir=data_dir.expanduser(), json=json, console=Console(), retries=retries
+        server=server,
+        data_dir=data_dir.expanduser(),
+        json=json,
+        console=Console(highlight=False),
+        retries=retries,
     )
 
 

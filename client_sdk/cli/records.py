@@ -118,7 +118,7 @@ def record(
                     _("Not saved; the answers are kept: `enroll-agent record --resume`.")
                 )
                 raise typer.Exit(1)
-        except (KeyboardInterrupt, click.exceptions.Abort):
+        except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
             if interactive:
                 fc.store.save_draft(DRAFT, form.answers)
             st.console.print(
