@@ -350,6 +350,7 @@ class Records:
             if never_sent and dropped:
                 why = reason.strip() or _("sign-up withdrawn before sending")
                 number = int(current.body["receipt_number"])
+                self.store.mark_receipt_void(conn, number, why[:300])
                 self.store.enqueue(
                     conn, "void", str(number), 0, {"receipt_number": number, "reason": why[:300]}
                 )

@@ -395,6 +395,13 @@ class Store:
             (number, record_id, void_reason, now_iso()),
         )
 
+    def mark_receipt_void(self, conn: sqlite3.Connection, number: int, reason: str) -> None:
+        """A number spent on a sign-up that was withdrawn unsent becomes a void."""
+        conn.execute(
+            "UPDATE receipt_use SET record_id = NULL, void_reason = ? WHERE number = ?",
+            (reason, number),
+        )
+
     def receipt_uses(self) -> list[tuple[int, str | None, str | None]]:
         rows = self.conn.execute(
             "SELECT number, record_id, void_reason FROM receipt_use ORDER BY number"
