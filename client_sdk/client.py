@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -208,6 +209,12 @@ class FieldClient:
 
     def targets(self) -> list[dict[str, Any]]:
         return self.store.pulled(ENTITY_TARGET)
+
+    def progress(self) -> dict[str, Any]:
+        """The server's achievement figures fetched at the last sync (``rows``, ``as_of``)."""
+        raw = self.store.get_meta("progress")
+        kept: dict[str, Any] = json.loads(raw) if raw else {"as_of": None, "rows": []}
+        return kept
 
     def renewals(self, within_days: int = 30, today: date | None = None) -> list[dict[str, Any]]:
         """People in my area whose coverage ends within ``within_days`` (from the roster)."""

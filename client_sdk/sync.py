@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from client_sdk.api import Api
-from client_sdk.errors import FieldEnrollError, NetworkError, ServerError
+from client_sdk.errors import (
+    AuthError,
+    FieldEnrollError,
+    NetworkError,
+    ServerError,
+    ValidationError,
+)
 from client_sdk.models import QUEUED, SyncProgress, SyncReport
 from client_sdk.store import Store, now_iso
+from enroll_common.periods import parse_period
 from enroll_common.sync_wire import MAX_PUSH_RECORDS, PullPage, PushResponse, PushStatus
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 ENTITY_TARGET = "target"
 ENTITY_PARTICIPANT = "participant"
@@ -40,6 +51,7 @@ class SyncEngine:
             self._push(report, progress, batch_size)
             self._send_voids(report)
             self._pull(report, progress)
+            self._fetch_progress()
             self.store.set_meta("last_sync_at", now_iso())
         except (NetworkError, ServerError) as exc:
             report.stopped_reason = str(exc)
@@ -152,6 +164,32 @@ class SyncEngine:
                 progress.on_pull_page(len(page.changes), page.has_more)
             if not page.has_more:
                 return
+
+    def _fetch_progress(self) -> None:
+        """The server's count of my and my point's achievement for the current targets'
+        periods, kept for ``targets`` offline (the device cannot count others' sign-ups)."""
+        today = datetime.now(VN_TZ).date()
+        wanted = sorted(
+            {
+                (str(t["period"]), str(t.get("kind") or "all"))
+                for t in self.store.pulled(ENTITY_TARGET)
+                if parse_period(str(t["period"])).contains(today)
+            }
+        )
+        kept: dict[str, Any] = {"as_of": now_iso(), "rows": []}
+        for period, kind in wanted:
+            for level in ("agent", "point"):
+                try:
+                    body = self.api.request(
+                        "GET",
+                        "/api/v1/reports/progress",
+                        params={"period": period, "level": level, "kind": kind},
+                    )
+                except (ValidationError, AuthError):
+                    continue  # an older server, or a level this account may not read
+                for row in body.get("rows") or []:
+                    kept["rows"].append({**row, "period": period, "kind": kind})
+        self.store.set_meta("progress", json.dumps(kept, ensure_ascii=False))
 
     def _apply_review(self, conn: sqlite3.Connection, payload: dict[str, Any]) -> None:
         record_id = str(payload.get("enrollment_id") or payload.get("id"))
