@@ -74,6 +74,10 @@ class Form:
                 self.st.console.print(f"  {i}. {_(text)}")
         while True:
             shown_default = None if default is None else str(default)
+            if choices and default is not None:
+                values = [value for value, _text in choices]
+                if default in values:
+                    shown_default = str(values.index(default) + 1)
             text = typer.prompt(label, default=shown_default, show_default=True)
             try:
                 value = parse(str(text))

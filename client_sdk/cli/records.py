@@ -360,7 +360,7 @@ def household_cmd(
         for col in (_("Name"), _("Citizen ID"), _("Cover until"), _("Source")):
             table.add_column(col)
         for m in view.members:
-            until = m.coverage_end or "—"
+            until = _dmy(m.coverage_end)
             table.add_row(
                 m.full_name,
                 m.citizen_id,
@@ -373,6 +373,10 @@ def household_cmd(
                 n=view.next_ordinal, amount=vnd(view.next_amount_vnd)
             )
         )
+
+
+def _dmy(iso: str | None) -> str:
+    return "—" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
 
 
 def money_change(adjustment_vnd: int) -> str:

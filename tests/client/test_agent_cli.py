@@ -82,7 +82,7 @@ def test_cli_day_in_the_field(cli, field):
     assert json.loads(cli("--json", "list", "--status", "pending").output)[0]["server"]
 
     detail = cli("show", rec["id"][:8]).output
-    assert "Nguyễn Thị Lan" in detail and "code" in detail
+    assert "Nguyễn Thị Lan" in detail and "mã xác minh" in detail
 
     cli("receipts", "void", "5", "--reason", "rách / torn")
     receipts = json.loads(cli("--json", "receipts").output)
