@@ -47,6 +47,11 @@ class Form:
         self.answers = answers
         self.interactive = interactive
 
+    def say(self, text: str) -> None:
+        """Talk to the agent on the terminal; never into ``--json`` output."""
+        if not self.st.json:
+            self.st.console.print(text)
+
     # --- one question -------------------------------------------------------------------------
 
     def ask(
@@ -71,7 +76,7 @@ class Form:
             return self._checked(key, default, parse, field)
         if choices:
             for i, (_value, text) in enumerate(choices, start=1):
-                self.st.console.print(f"  {i}. {_(text)}")
+                self.say(f"  {i}. {_(text)}")
         while True:
             shown_default = None if default is None else str(default)
             if choices and default is not None:
@@ -82,7 +87,7 @@ class Form:
             try:
                 value = parse(str(text))
             except BadAnswer as exc:
-                self.st.console.print(f"[red]{exc}[/red]")
+                self.say(f"[red]{exc}[/red]")
                 continue
             self.answers[key] = value if not isinstance(value, date) else value.isoformat()
             self.fc.store.save_draft(DRAFT, self.answers)
@@ -93,7 +98,7 @@ class Form:
             return parse(str(raw)) if not isinstance(raw, list) else raw
         except BadAnswer as exc:
             if self.interactive:
-                self.st.console.print(f"[red]{exc}[/red]")
+                self.say(f"[red]{exc}[/red]")
                 del self.answers[key]
                 return None
             raise ValidationError(str(exc), field=field or key) from exc
@@ -220,7 +225,7 @@ class Form:
             field="payment_date",
         )
         if pay is not None and pay > today and not self.answers.get("payment_date_ok"):
-            self.st.console.print(
+            self.say(
                 "[yellow]"
                 + _("The payment date {day} is in the future.").format(day=f"{pay:%d/%m/%Y}")
                 + "[/yellow]"
@@ -239,7 +244,7 @@ class Form:
             return code  # type: ignore[no-any-return]
         view = self.fc.household(code)
         if not view.members:
-            self.st.console.print(
+            self.say(
                 "[yellow]"
                 + _("Household {code} is not known on this device (roster or records).").format(
                     code=code
@@ -251,7 +256,7 @@ class Form:
                 return None
         else:
             names = ", ".join(m.full_name for m in view.members)
-            self.st.console.print(_("Known members: {names}").format(names=names))
+            self.say(_("Known members: {names}").format(names=names))
         self.answers["household_ok"] = True
         return code  # type: ignore[no-any-return]
 
@@ -264,7 +269,7 @@ class Form:
         suggested = view.next_ordinal
         if a.get("citizen_id") and any(m.citizen_id == a["citizen_id"] for m in view.members):
             suggested = max(1, suggested - 1)
-        self.st.console.print(
+        self.say(
             _("This person is member no. {n} of the household: {amount} for 12 months.").format(
                 n=suggested, amount=vnd(view.next_amount_vnd)
             )
