@@ -82,12 +82,8 @@ def test_withdraw_a_rejected_record(field, tmp_path):
         assert fc.status()["needs_attention"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the lead's push change (issue 14): the server accepts a correction of a "
-    "rejected record as a new revision, back to pending. Remove this mark after the merge.",
-)
 def test_rejected_record_corrected_goes_back_to_pending(field, tmp_path):
+    """The server takes a correction of a rejected sign-up as a new revision (issue 14)."""
     with field.agent_device(tmp_path / "a") as fc:
         rec = fc.record(hi_record())
         fc.sync()
