@@ -5,6 +5,9 @@ Phases, each timed, with the client process's peak resident memory after each
 
 1. log in and first sync (policy rows, receipt block);
 2. record ``--records`` sign-ups offline (default 10,000): validate, price, number, store;
+   timed per thousand, against the same number of bare durable SQLite commits (WAL,
+   synchronous=FULL) of rows of the same size on the same disk (issue 12, item 9: target
+   <= 1.5x the bare cost, and no growth as records accumulate);
 3. sync them (push in the SDK's batches, then pull what the pushes published);
 4. the server gets a roster of ``--roster`` household members (default 100,000) in the
    agent's commune (register rows through the model, published by the participants
@@ -12,12 +15,15 @@ Phases, each timed, with the client process's peak resident memory after each
 5. sync again: pull the whole roster.
 
     nice -n 10 .venv/bin/python -m benchmarks.bench_client --records 500 --roster 5000
+    nice -n 10 .venv/bin/python -m benchmarks.bench_client --offline-only   # item 9 only
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import sqlite3
 import tempfile
 import time
 from datetime import date
@@ -65,7 +71,7 @@ def _record_data(i: int, commune: int) -> dict[str, Any]:
         return {
             "scheme": "household_hi",
             "person": person,
-            "household": {"code": f"HB-{i:07d}", "ordinal": 1},
+            "household": {"code": f"HB-{i // 6:07d}"},  # 3 members each: places computed
             "months": 12,
             "payment_date": today_vn(),
         }
@@ -77,6 +83,31 @@ def _record_data(i: int, commune: int) -> dict[str, Any]:
         "months": 3,
         "payment_date": today_vn(),
     }
+
+
+def bare_commits(directory: Path, n: int, row_bytes: int) -> list[float]:
+    """Seconds per thousand of ``n`` bare durable commits of one ``row_bytes`` row each."""
+    conn = sqlite3.connect(directory / "bare.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+    payload = "x" * row_bytes
+    per_thousand: list[float] = []
+    t = time.perf_counter()
+    for i in range(n):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (body) VALUES (?)", (payload,))
+        conn.execute("COMMIT")
+        if (i + 1) % 1000 == 0:
+            now = time.perf_counter()
+            per_thousand.append(now - t)
+            t = now
+    conn.close()
+    return per_thousand
+
+
+def _ms(seconds_per_thousand: list[float]) -> list[float]:
+    return [round(s, 3) for s in seconds_per_thousand]  # s per 1000 == ms per record
 
 
 def _roster_csv(n: int, prefix: str = "088") -> bytes:
@@ -123,6 +154,9 @@ def main() -> None:
     ap.add_argument("--import-sample", type=int, default=500, help="rows through the importer")
     ap.add_argument("--batch", type=int, default=100, help="push batch size (the SDK default)")
     ap.add_argument("--out", default="client")
+    ap.add_argument(
+        "--offline-only", action="store_true", help="stop after recording (item 9's figures)"
+    )
     args = ap.parse_args()
     facts = machine_facts()
     phases: dict[str, dict[str, float]] = {}
@@ -149,9 +183,54 @@ def main() -> None:
             phase("login_and_first_sync", t)
 
             t = time.perf_counter()
+            per_thousand: list[float] = []
+            cpu_per_thousand: list[float] = []
+            lap, cpu_lap = t, time.process_time()
+            row_bytes = 0
             for i in range(args.records):
-                fc.record(_record_data(i, commune))
+                rec = fc.record(_record_data(i, commune))
+                if (i + 1) % 1000 == 0:
+                    now = time.perf_counter()
+                    per_thousand.append(now - lap)
+                    cpu_per_thousand.append(time.process_time() - cpu_lap)
+                    lap, cpu_lap = now, time.process_time()
+                    # The durable bytes of one sign-up: its row and its outbox entry.
+                    row_bytes = 2 * len(json.dumps(rec.body, ensure_ascii=False)) + len(
+                        json.dumps(rec.quote, ensure_ascii=False)
+                    )
             phase("record_offline", t, records=args.records)
+            bare = bare_commits(Path(tmp), args.records, row_bytes or 2000)
+            record_ms, bare_ms = _ms(per_thousand), _ms(bare)
+            mean_record = sum(per_thousand) / max(1, len(per_thousand))
+            mean_bare = sum(bare) / max(1, len(bare))
+            durability = {
+                "row_bytes": row_bytes,
+                "record_ms_per_record_by_thousand": record_ms,
+                "record_cpu_ms_per_record_by_thousand": _ms(cpu_per_thousand),
+                "bare_commit_ms_by_thousand": bare_ms,
+                "ratio_to_bare": round(mean_record / mean_bare, 2) if mean_bare else None,
+                "growth_last_over_first": round(per_thousand[-1] / per_thousand[0], 2)
+                if per_thousand
+                else None,
+            }
+            phases["record_vs_bare_commits"] = durability  # type: ignore[assignment]
+            print(f"record ms/record by thousand: {record_ms}")
+            print(f"record CPU ms/record by thousand: {_ms(cpu_per_thousand)}")
+            print(f"bare durable commit ms by thousand: {bare_ms}")
+            ratio, growth = durability["ratio_to_bare"], durability["growth_last_over_first"]
+            print(f"ratio {ratio}, growth {growth}")
+            if args.offline_only:
+                fc.close()
+                write_results(
+                    args.out + "-offline",
+                    {
+                        "benchmark": "client-offline",
+                        "machine": facts,
+                        "records": args.records,
+                        **durability,
+                    },
+                )
+                return
 
             t = time.perf_counter()
             report = fc.sync(batch_size=args.batch)

@@ -134,53 +134,64 @@ class Api:
         params: dict[str, Any] | None = None,
         auth: bool = True,
     ) -> Any:
-        """Send, retrying transient failures; on 401 refresh once and resend. Returns JSON."""
-        refreshed = False
+        """Send with retries; on 401 refresh the session once and resend; decode the JSON."""
+        response = self._with_retries(method, path, json=json, params=params, auth=auth)
+        if response.status_code == 401 and auth and self.refresher:
+            token = self.refresher()
+            if token is None:
+                raise error_from_response(response)
+            self.access_token = token
+            response = self._with_retries(method, path, json=json, params=params, auth=auth)
+        return decode(response)
+
+    def _with_retries(
+        self, method: str, path: str, *, json: Any, params: dict[str, Any] | None, auth: bool
+    ) -> httpx.Response:
+        """Send until an answer that is not transient, or the attempts run out."""
         attempt = 0
         while True:
-            headers = {}
-            if auth and self.access_token:
-                headers["Authorization"] = f"Bearer {self.access_token}"
+            last = attempt + 1 >= self.retry.max_attempts
             try:
-                response = self.http.request(
-                    method, path, json=json, params=params, headers=headers
-                )
+                response = self._send_once(method, path, json=json, params=params, auth=auth)
             except httpx.TransportError as exc:
-                if attempt + 1 >= self.retry.max_attempts:
+                if last:
                     raise NetworkError(
-                        f"no answer from the server after {attempt + 1} attempts: {exc}"
+                        f"no answer from the server after {attempt + 1} attempts",
+                        type="network",
                     ) from exc
-                self._wait(attempt, None, f"{type(exc).__name__}")
+                self._wait(attempt, None, type(exc).__name__)
                 attempt += 1
                 continue
-            if response.status_code == 401 and auth and not refreshed and self.refresher:
-                refreshed = True
-                token = self.refresher()
-                if token is None:
-                    raise error_from_response(response)
-                self.access_token = token
-                continue
-            if response.status_code in RETRY_STATUSES:
-                if attempt + 1 >= self.retry.max_attempts:
-                    raise error_from_response(response)
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                self._wait(attempt, retry_after, f"HTTP {response.status_code}")
-                attempt += 1
-                continue
-            if response.status_code >= 400:
-                raise error_from_response(response)
-            if response.status_code == 204 or not response.content:
-                return None
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise ServerError(
-                    "the server answered with something that is not JSON",
-                    status=response.status_code,
-                ) from exc
+            if response.status_code not in RETRY_STATUSES or last:
+                return response
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            self._wait(attempt, retry_after, f"HTTP {response.status_code}")
+            attempt += 1
+
+    def _send_once(
+        self, method: str, path: str, *, json: Any, params: dict[str, Any] | None, auth: bool
+    ) -> httpx.Response:
+        headers = {}
+        if auth and self.access_token:
+            headers["Authorization"] = f"Bearer {self.access_token}"
+        return self.http.request(method, path, json=json, params=params, headers=headers)
 
     def _wait(self, attempt: int, retry_after: float | None, why: str) -> None:
         delay = self.retry.delay(attempt, retry_after, self._rng)
         if self.on_retry:
             self.on_retry(attempt + 1, delay, why)
         self._sleep(delay)
+
+
+def decode(response: httpx.Response) -> Any:
+    """The answer's JSON (None when empty), or the SDK error an error answer maps to."""
+    if response.status_code >= 400:
+        raise error_from_response(response)
+    if response.status_code == 204 or not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ServerError(
+            "the server answered with something that is not JSON", status=response.status_code
+        ) from exc

@@ -2,16 +2,17 @@
 
 It holds what the agent needs offline (policy rows, targets, roster, renewals, receipt
 blocks: everything pulled, by entity), the agent's records with their sync state, the
-outbox, and the pull cursor. A record and its outbox entry are written in one transaction,
-so a crash at any instant either keeps both or neither. The schema is versioned with
-``PRAGMA user_version`` and migrated on open.
+outbox, drafts and the pull cursor. A record and its outbox entry are written in one
+transaction, so a crash at any instant either keeps both or neither. Every SQL statement
+of the client lives in this module. The schema is versioned with ``PRAGMA user_version``
+and migrated on open.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,12 +59,39 @@ _MIGRATIONS: list[str] = [
         used_at TEXT NOT NULL
     );
     """,
+    # 2: household and person columns for offline pricing without reading every body;
+    # roster look-ups by household and citizen; the interactive draft.
+    """
+    ALTER TABLE record ADD COLUMN household_code TEXT;
+    ALTER TABLE record ADD COLUMN citizen_id TEXT;
+    ALTER TABLE record ADD COLUMN scheme TEXT;
+    ALTER TABLE record ADD COLUMN coverage_start TEXT;
+    ALTER TABLE record ADD COLUMN coverage_end TEXT;
+    UPDATE record SET
+        household_code = json_extract(body, '$.household.code'),
+        citizen_id = json_extract(body, '$.person.citizen_id'),
+        scheme = json_extract(body, '$.scheme'),
+        coverage_start = json_extract(quote, '$.coverage_start'),
+        coverage_end = json_extract(quote, '$.coverage_end');
+    CREATE INDEX ix_record_household ON record (household_code);
+    CREATE INDEX ix_record_citizen ON record (citizen_id, scheme);
+    CREATE INDEX ix_pulled_household ON pulled (entity, json_extract(payload, '$.household_code'));
+    CREATE INDEX ix_pulled_citizen ON pulled (entity, json_extract(payload, '$.citizen_id'));
+    CREATE TABLE draft (name TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+# States whose record does not count (for a household's places or coverage).
+_DEAD_STATES = ("rejected", "withdrawn", "invalid")
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -74,6 +102,19 @@ class OutboxEntry:
     rev: int
     body: dict[str, Any]
     attempts: int
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Someone's household-HI cover as the device knows it (a local record or the roster)."""
+
+    citizen_id: str
+    full_name: str
+    coverage_start: str | None
+    coverage_end: str | None
+    source: str  # "roster" or the local record's state
+    created_at: str | None = None
+    record_id: str | None = None
 
 
 class Store:
@@ -153,7 +194,7 @@ class Store:
             "INSERT INTO pulled (entity, entity_id, seq, payload) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (entity, entity_id) DO UPDATE SET seq = excluded.seq, "
             "payload = excluded.payload",
-            (entity, entity_id, seq, json.dumps(payload, ensure_ascii=False)),
+            (entity, entity_id, seq, _dumps(payload)),
         )
 
     def pulled(self, entity: str) -> list[dict[str, Any]]:
@@ -162,21 +203,105 @@ class Store:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    # --- records and outbox -----------------------------------------------------------------
+    def drop_pulled(self, conn: sqlite3.Connection, entities: Iterable[str]) -> None:
+        """Forget reference data of these entities (the area changed); records stay."""
+        for entity in entities:
+            conn.execute("DELETE FROM pulled WHERE entity = ?", (entity,))
 
-    def outbox(self, limit: int | None = None) -> list[OutboxEntry]:
-        sql = "SELECT seq, kind, record_id, rev, body, attempts FROM outbox ORDER BY seq"
-        rows = self.conn.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
-        return [OutboxEntry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+    def roster_by_household(self, entity: str, household_code: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT payload FROM pulled WHERE entity = ? "
+            "AND json_extract(payload, '$.household_code') = ?",
+            (entity, household_code),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
 
-    def outbox_size(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+    def roster_by_citizen(self, entity: str, citizen_id: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT payload FROM pulled WHERE entity = ? "
+            "AND json_extract(payload, '$.citizen_id') = ?",
+            (entity, citizen_id),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def pulled_version(self) -> int:
+        """Changes whenever pulled data changes: lets callers cache what they derive."""
+        return int(self.get_meta("pulled_version", "0") or 0)
+
+    def bump_pulled_version(self, conn: sqlite3.Connection) -> None:
+        self.set_meta("pulled_version", str(self.pulled_version() + 1), conn)
+
+    # --- records ----------------------------------------------------------------------------
+
+    def insert_record(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        body: dict[str, Any],
+        quote: dict[str, Any],
+        state: str,
+    ) -> str:
+        """Insert a new record; returns its creation time."""
+        now = now_iso()
+        conn.execute(
+            "INSERT INTO record (id, rev, body, quote, state, result, created_at, updated_at, "
+            "household_code, citizen_id, scheme, coverage_start, coverage_end) "
+            "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            (str(body["id"]), int(body["rev"]), _dumps(body), _dumps(quote), state, now, now)
+            + _indexed(body, quote),
+        )
+        return now
+
+    def update_record(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        body: dict[str, Any],
+        quote: dict[str, Any],
+        state: str,
+    ) -> None:
+        conn.execute(
+            "UPDATE record SET rev = ?, body = ?, quote = ?, state = ?, updated_at = ?, "
+            "household_code = ?, citizen_id = ?, scheme = ?, coverage_start = ?, "
+            "coverage_end = ? WHERE id = ?",
+            (int(body["rev"]), _dumps(body), _dumps(quote), state, now_iso())
+            + _indexed(body, quote)
+            + (str(body["id"]),),
+        )
+
+    def set_record_state(
+        self,
+        conn: sqlite3.Connection,
+        record_id: str,
+        state: str,
+        result: dict[str, Any] | None,
+        *,
+        rev: int | None = None,
+    ) -> None:
+        """Store the server's answer (only for ``rev`` when given: a newer one may be queued)."""
+        sql = "UPDATE record SET state = ?, result = ?, updated_at = ? WHERE id = ?"
+        args: tuple[Any, ...] = (
+            state,
+            _dumps(result) if result is not None else None,
+            now_iso(),
+            record_id,
+        )
+        if rev is not None:
+            sql += " AND rev = ?"
+            args += (rev,)
+        conn.execute(sql, args)
 
     def record_row(self, record_id: str) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.conn.execute(
             "SELECT * FROM record WHERE id = ?", (record_id,)
         ).fetchone()
         return row
+
+    def record_rows_by_prefix(self, prefix: str) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT * FROM record WHERE id LIKE ? ORDER BY created_at LIMIT 2",
+            (prefix.replace("%", "").replace("_", "\\_") + "%",),
+        ).fetchall()
 
     def record_rows(self, state: str | None = None) -> list[sqlite3.Row]:
         if state:
@@ -185,8 +310,140 @@ class Store:
             ).fetchall()
         return self.conn.execute("SELECT * FROM record ORDER BY created_at").fetchall()
 
-    def used_receipts(self) -> set[int]:
-        return {int(r[0]) for r in self.conn.execute("SELECT number FROM receipt_use")}
+    def state_counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT state, count(*) FROM record GROUP BY state")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def household_covers(self, household_code: str, scheme: str) -> list[Cover]:
+        """This device's live records of a household (any sync state but refused ones)."""
+        marks = ",".join("?" for _ in _DEAD_STATES)
+        rows = self.conn.execute(
+            "SELECT id, citizen_id, json_extract(body, '$.person.full_name'), coverage_start, "
+            "coverage_end, state, created_at FROM record WHERE household_code = ? "
+            f"AND scheme = ? AND state NOT IN ({marks}) ORDER BY created_at",
+            (household_code, scheme, *_DEAD_STATES),
+        ).fetchall()
+        return [
+            Cover(
+                citizen_id=str(r[1]),
+                full_name=str(r[2]),
+                coverage_start=r[3],
+                coverage_end=r[4],
+                source=str(r[5]),
+                created_at=str(r[6]),
+                record_id=str(r[0]),
+            )
+            for r in rows
+        ]
+
+    def latest_local_coverage_end(self, citizen_id: str, scheme: str, exclude: str) -> str | None:
+        marks = ",".join("?" for _ in _DEAD_STATES)
+        row = self.conn.execute(
+            "SELECT max(coverage_end) FROM record WHERE citizen_id = ? AND scheme = ? "
+            f"AND id != ? AND state NOT IN ({marks})",
+            (citizen_id, scheme, exclude, *_DEAD_STATES),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    # --- outbox -----------------------------------------------------------------------------
+
+    def enqueue(
+        self, conn: sqlite3.Connection, kind: str, record_id: str, rev: int, body: dict[str, Any]
+    ) -> None:
+        conn.execute(
+            "INSERT INTO outbox (kind, record_id, rev, body, created_at) VALUES (?, ?, ?, ?, ?)",
+            (kind, record_id, rev, _dumps(body), now_iso()),
+        )
+
+    def dequeue(self, conn: sqlite3.Connection, seq: int) -> None:
+        conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+
+    def drop_queued(self, conn: sqlite3.Connection, kind: str, record_id: str) -> int:
+        """Take unsent entries of a record out of the outbox (a withdrawn record)."""
+        cur = conn.execute("DELETE FROM outbox WHERE kind = ? AND record_id = ?", (kind, record_id))
+        return int(cur.rowcount)
+
+    def outbox(self, limit: int | None = None, kind: str | None = None) -> list[OutboxEntry]:
+        sql = "SELECT seq, kind, record_id, rev, body, attempts FROM outbox"
+        args: tuple[Any, ...] = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            args = (kind,)
+        sql += " ORDER BY seq" + (f" LIMIT {int(limit)}" if limit else "")
+        rows = self.conn.execute(sql, args).fetchall()
+        return [OutboxEntry(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
+
+    def outbox_size(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    # --- receipts ---------------------------------------------------------------------------
+
+    def receipt_used(self, number: int) -> bool:
+        row = self.conn.execute("SELECT 1 FROM receipt_use WHERE number = ?", (number,))
+        return row.fetchone() is not None
+
+    def use_receipt(
+        self,
+        conn: sqlite3.Connection,
+        number: int,
+        *,
+        record_id: str | None = None,
+        void_reason: str | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO receipt_use (number, record_id, void_reason, used_at) VALUES (?, ?, ?, ?)",
+            (number, record_id, void_reason, now_iso()),
+        )
+
+    def mark_receipt_void(self, conn: sqlite3.Connection, number: int, reason: str) -> None:
+        """A number spent on a sign-up that was withdrawn unsent becomes a void."""
+        conn.execute(
+            "UPDATE receipt_use SET record_id = NULL, void_reason = ? WHERE number = ?",
+            (reason, number),
+        )
+
+    def receipt_uses(self) -> list[tuple[int, str | None, str | None]]:
+        rows = self.conn.execute(
+            "SELECT number, record_id, void_reason FROM receipt_use ORDER BY number"
+        ).fetchall()
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
+    def receipt_uses_between(self, first: int, last: int) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM receipt_use WHERE number BETWEEN ? AND ?", (first, last)
+        ).fetchone()
+        return int(row[0])
+
+    # --- drafts -----------------------------------------------------------------------------
+
+    def save_draft(self, name: str, body: dict[str, Any]) -> None:
+        self.conn.execute(
+            "INSERT INTO draft (name, body, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET body = excluded.body, "
+            "updated_at = excluded.updated_at",
+            (name, _dumps(body), now_iso()),
+        )
+
+    def load_draft(self, name: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT body FROM draft WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        loaded: dict[str, Any] = json.loads(row[0])
+        return loaded
+
+    def delete_draft(self, name: str, conn: sqlite3.Connection | None = None) -> None:
+        (conn or self.conn).execute("DELETE FROM draft WHERE name = ?", (name,))
+
+
+def _indexed(body: dict[str, Any], quote: dict[str, Any]) -> tuple[Any, ...]:
+    household = body.get("household") or {}
+    return (
+        household.get("code"),
+        body["person"]["citizen_id"],
+        body["scheme"],
+        quote.get("coverage_start"),
+        quote.get("coverage_end"),
+    )
 
 
 def _split(script: str) -> list[str]:

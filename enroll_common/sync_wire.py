@@ -276,6 +276,11 @@ class PullPage(BaseModel):
     changes: list[Change]
     next_cursor: str = Field(description="Pass as ``cursor`` next time (opaque).")
     has_more: bool
+    scope: str | None = Field(
+        default=None,
+        description="Fingerprint of the caller's area (communes, points); when it differs "
+        "from the one a device kept, the device drops its area data and pulls from cursor 0.",
+    )
 
 
 # --- receipts -------------------------------------------------------------------------------

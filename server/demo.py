@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
 from server.enrollments.demo import seed_enrollments
+from server.enrollments.first_block import allow_first_blocks
 from server.org.models import CollectionPoint, Commune
 from server.targets.demo import seed_targets
 
@@ -142,4 +143,5 @@ def seed_demo(
     if secret is not None:
         seed_enrollments(session, secret=secret, seed=seed)
     seed_targets(session, province_code=DEMO_PROVINCE)
+    allow_first_blocks(session, province_code=DEMO_PROVINCE)  # new agent phones get receipts
     return out

@@ -13,6 +13,7 @@ from server.cash.routes import router as cash_router
 from server.collectors.routes import router as organisations_router
 from server.config import Settings
 from server.db import make_engine
+from server.enrollments.first_block_routes import router as first_block_router
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
 from server.filing.routes import router as filing_router
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.include_router(followup_router)
     for router in (sync_router, enrollments_router, participants_router):
         app.include_router(router)
+    app.include_router(first_block_router)
 
     app.include_router(provisioning_router)
     install_web(app)  # the dashboard; also answers "/"

@@ -18,6 +18,7 @@ from server.cash.models import (
 )
 from server.changelog import ChangeLog
 from server.collectors.models import CollectionContract, CollectionOrganisation
+from server.enrollments.first_block import CommuneReceiptSetting
 from server.enrollments.models import (
     Enrollment,
     EnrollmentAudit,
@@ -50,6 +51,7 @@ __all__ = [
     "CollectionOrganisation",
     "ChangeLog",
     "CommissionRate",
+    "CommuneReceiptSetting",
     "CollectionPoint",
     "Commune",
     "CommunePopulation",

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from client_sdk.cli import account, info, records, sync
 from client_sdk.cli.common import DEFAULT_DATA_DIR, DEFAULT_SERVER, State
+from client_sdk.i18n import activate
 
 app = typer.Typer(
     help="Record sign-ups offline and sync them (field agents).",
@@ -42,9 +43,18 @@ def main(
             help="Attempts per request on a bad network.",
         ),
     ] = 6,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="vi (default) or en; else from FIELD_ENROLL_LANG or LANG."),
+    ] = None,
 ) -> None:
+    activate(lang)
     ctx.obj = State(
-        server=server, data_dir=data_dir.expanduser(), json=json, console=Console(), retries=retries
+        server=server,
+        data_dir=data_dir.expanduser(),
+        json=json,
+        console=Console(highlight=False),
+        retries=retries,
     )
 
 

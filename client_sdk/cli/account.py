@@ -8,6 +8,8 @@ import typer
 from rich.table import Table
 
 from client_sdk.cli.common import handled, state
+from client_sdk.i18n import _
+from client_sdk.records import state_label
 
 app = typer.Typer()
 
@@ -33,11 +35,12 @@ def login(
             st.emit(me)
         else:
             st.console.print(
-                f"Logged in as [bold]{me['full_name']}[/bold] ({me['role']}), "
-                f"device {me['device_id']}."
+                _("Logged in as {name}, device {device}.").format(
+                    name=f"[bold]{me['full_name']}[/bold]", device=me["device_id"]
+                )
             )
             st.console.print(
-                "Run `enroll-agent sync` to fetch policy tables, targets and receipts."
+                _("Run `enroll-agent sync` to fetch policy tables, targets and receipts.")
             )
 
 
@@ -51,9 +54,13 @@ def logout(ctx: typer.Context) -> None:
         if st.json:
             st.emit({"logged_out": True, "outbox": left})
         else:
-            st.console.print("Logged out.")
+            st.console.print(_("Logged out."))
             if left:
-                st.console.print(f"{left} unsent item(s) kept; they go with the next sync.")
+                st.console.print(
+                    _("{n} item(s) are kept on this device and go with the next sync.").format(
+                        n=left
+                    )
+                )
 
 
 @app.command()
@@ -66,12 +73,12 @@ def status(ctx: typer.Context) -> None:
             st.emit(info)
         else:
             table = Table(show_header=False)
-            table.add_row("account", str(info["username"]))
-            table.add_row("server", str(info["server_url"]))
-            table.add_row("logged in", "yes" if info["logged_in"] else "no")
-            table.add_row("outbox (unsent)", str(info["outbox"]))
-            table.add_row("last sync", str(info["last_sync_at"] or "never"))
+            table.add_row(_("Account"), str(info["username"]))
+            table.add_row(_("Server"), str(info["server_url"]))
+            table.add_row(_("Logged in"), _("yes") if info["logged_in"] else _("no"))
+            table.add_row(_("Waiting to be sent"), str(info["outbox"]))
+            table.add_row(_("Last sync"), str(info["last_sync_at"] or _("never")))
             for name, count in sorted(info["records"].items()):
-                table.add_row(f"records {name}", str(count))
-            table.add_row("need attention", str(info["needs_attention"]))
+                table.add_row(_("Records: {state}").format(state=state_label(name)), str(count))
+            table.add_row(_("Need attention"), str(info["needs_attention"]))
             st.console.print(table)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from client_sdk.api import RetryPolicy
+from client_sdk.cli.answers import BadAnswer
 from client_sdk.client import FieldClient
 from client_sdk.errors import (
     AuthError,
@@ -24,6 +25,7 @@ from client_sdk.errors import (
     ServerError,
     ValidationError,
 )
+from client_sdk.i18n import _
 from enroll_common import format_vnd
 
 # Exit codes scripts can rely on.
@@ -71,23 +73,35 @@ def handled(st: State) -> Iterator[None]:
     try:
         yield
     except LoginRequired as exc:
-        _fail(
-            st, exc, EXIT_LOGIN, "Log in again with `enroll-agent login`; nothing local was lost."
-        )
+        _fail(st, exc, EXIT_LOGIN, _("Log in again with `enroll-agent login`; nothing was lost."))
     except AuthError as exc:
         _fail(st, exc, EXIT_LOGIN, None)
+    except BadAnswer as exc:
+        _fail(st, ValidationError(str(exc)), EXIT_INVALID, None)
     except ValidationError as exc:
-        hint = f"allowed: {', '.join(exc.allowed)}" if exc.allowed else None
+        hint = _("Allowed: {values}").format(values=", ".join(exc.allowed)) if exc.allowed else None
         _fail(st, exc, EXIT_INVALID, hint)
     except ConflictError as exc:
         _fail(st, exc, EXIT_CONFLICT, None)
-    except (NetworkError, ServerError) as exc:
-        _fail(st, exc, EXIT_NETWORK, "Everything recorded is kept; run `enroll-agent sync` later.")
+    except NetworkError as exc:
+        _fail(
+            st,
+            exc,
+            EXIT_NETWORK,
+            _("Everything recorded is kept; run `enroll-agent sync` later."),
+            message=_("The server could not be reached."),
+        )
+    except ServerError as exc:
+        _fail(
+            st, exc, EXIT_NETWORK, _("Everything recorded is kept; run `enroll-agent sync` later.")
+        )
     except FieldEnrollError as exc:
         _fail(st, exc, EXIT_ERROR, None)
 
 
-def _fail(st: State, exc: FieldEnrollError, code: int, hint: str | None) -> None:
+def _fail(
+    st: State, exc: FieldEnrollError, code: int, hint: str | None, message: str | None = None
+) -> None:
     if st.json:
         st.emit(
             {
@@ -99,7 +113,7 @@ def _fail(st: State, exc: FieldEnrollError, code: int, hint: str | None) -> None
             }
         )
     else:
-        st.console.print(f"[red]Error:[/red] {exc}")
+        st.console.print(f"[red]{_('Error')}:[/red] {message or exc}")
         if hint:
             st.console.print(hint)
     raise typer.Exit(code)

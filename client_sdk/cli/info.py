@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 
 from client_sdk.cli.common import handled, state, vnd
-from client_sdk.client import VN_TZ
-from enroll_common.periods import Period, parse_period
+from client_sdk.client import VN_TZ, FieldClient
+from client_sdk.i18n import _
+from enroll_common.periods import parse_period
 
 app = typer.Typer()
 receipts_app = typer.Typer(
@@ -18,73 +19,115 @@ receipts_app = typer.Typer(
 )
 
 
-def _achieved(records: list[Any], period: Period, t: dict[str, Any]) -> int:
-    total = 0
-    seen: set[str] = set()
-    for r in records:
-        if r.state not in ("pending", "approved"):
+def target_rows(fc: FieldClient, today: date) -> list[dict[str, Any]]:
+    """My targets and my point's for the periods running today, with the server's count
+    (fetched at the last sync), what is still waiting on this device, and the pace."""
+    me = fc.me
+    progress = fc.progress()
+    queued = fc.records("queued")
+    rows = []
+    for t in fc.targets():
+        period = parse_period(str(t["period"]))
+        if not period.contains(today):
             continue
-        body = r.body
-        if body["scheme"] != t.get("scheme"):
+        mine = t.get("agent_id") is not None
+        if mine and t.get("agent_id") != me.get("id"):
             continue
-        if t.get("kind") not in (None, "all") and body.get("kind") != t.get("kind"):
-            continue
-        if not period.contains(date.fromisoformat(body["payment_date"])):
-            continue
-        if t.get("metric") == "amount_vnd":
-            total += int(body["amount_collected_vnd"])
-        elif body["person"]["citizen_id"] not in seen:
-            seen.add(body["person"]["citizen_id"])
-            total += 1
-    return total
+        level = "agent" if mine else "point"
+        unit = me.get("id") if mine else t.get("point_id")
+        found = next(
+            (
+                p
+                for p in progress["rows"]
+                if p.get("level") == level
+                and p.get("unit_id") == unit
+                and p.get("period") == str(t["period"])
+                and p.get("scheme") == t.get("scheme")
+                and p.get("kind") == (t.get("kind") or "all")
+            ),
+            None,
+        )
+        money = t.get("metric") == "amount_vnd"
+        achieved = None
+        if found is not None:
+            achieved = int(found["amount_vnd"] if money else found["achieved"])
+        waiting = sum(
+            (int(r.body["amount_collected_vnd"]) if money else 1)
+            for r in queued
+            if r.body["scheme"] == t.get("scheme")
+            and period.contains(date.fromisoformat(r.body["payment_date"]))
+            and (mine or r.body.get("point_id") == t.get("point_id"))
+        )
+        value = int(t["value"])
+        elapsed = (today - period.start).days + 1
+        length = (period.end - period.start).days  # end is exclusive
+        expected = value * elapsed // length
+        rows.append(
+            {
+                **t,
+                "whose": "mine" if mine else "point",
+                "achieved": achieved,
+                "waiting_on_device": waiting,
+                "expected_by_today": expected,
+                "ahead_of_pace": None if achieved is None else achieved - expected,
+                "as_of": progress.get("as_of"),
+            }
+        )
+    return sorted(rows, key=lambda r: (str(r["period"]), r["whose"] != "mine", r["scheme"]))
 
 
 @app.command()
 def targets(ctx: typer.Context) -> None:
-    """My progress against my targets this month, quarter and year (from synced data)."""
+    """My targets and my point's for this month, quarter and year, counted as the server
+    counts them (at the last sync), with the pace."""
     st = state(ctx)
     with handled(st), st.client() as fc:
-        today = datetime.now(VN_TZ).date()
-        mine = [t for t in fc.targets() if t.get("user_id") in (None, fc.me.get("id"))]
-        records = fc.records()
-        rows = []
-        for t in mine:
-            period = parse_period(str(t["period"]))
-            if not period.contains(today):
-                continue
-            achieved = _achieved(records, period, t)
-            value = int(t["value"])
-            rows.append(
-                {
-                    **t,
-                    "achieved": achieved,
-                    "percent": round(100 * achieved / value, 1) if value else None,
-                    "shortfall": max(0, value - achieved),
-                }
-            )
+        rows = target_rows(fc, datetime.now(VN_TZ).date())
         if st.json:
             st.emit(rows)
             return
-        table = Table(title="Chỉ tiêu / my targets")
-        for col in ("period", "scheme", "kind", "metric", "target", "achieved", "%", "short"):
-            table.add_column(col)
+        table = Table(title=_("Targets"))
+        for col in ("Period", "Whose", "Scheme", "Target", "Achieved", "Not sent", "Pace"):
+            table.add_column(_(col))
         for r in rows:
             money = r.get("metric") == "amount_vnd"
+
+            def fmt(n: int | None, money: bool = money) -> str:
+                if n is None:
+                    return "—"
+                return vnd(n) if money else f"{n:,}".replace(",", ".")
+
+            ahead = r["ahead_of_pace"]
+            if ahead is None:
+                pace = _("sync to see")
+            elif ahead >= 0:
+                pace = _("on pace (+{n})").format(n=fmt(ahead))
+            else:
+                pace = _("behind by {n}").format(n=fmt(-ahead))
             table.add_row(
                 str(r["period"]),
-                str(r["scheme"]),
-                str(r.get("kind", "all")),
-                str(r.get("metric")),
-                vnd(r["value"]) if money else f"{r['value']:,}",
-                vnd(r["achieved"]) if money else f"{r['achieved']:,}",
-                f"{r['percent']}%" if r["percent"] is not None else "—",
-                vnd(r["shortfall"]) if money else f"{r['shortfall']:,}",
+                _("Mine") if r["whose"] == "mine" else _("My point"),
+                _(SCHEME_LABELS.get(str(r["scheme"]), str(r["scheme"]))),
+                fmt(int(r["value"])),
+                fmt(r["achieved"]),
+                fmt(r["waiting_on_device"]),
+                pace,
             )
         st.console.print(table)
+        if rows and rows[0]["as_of"]:
+            st.console.print(
+                _("Counted by the server at {when}.").format(when=rows[0]["as_of"][:16])
+            )
         if not rows:
             st.console.print(
-                "No targets for the current period on this device; sync to fetch them."
+                _("No targets for the current period on this device; sync to fetch them.")
             )
+
+
+SCHEME_LABELS = {
+    "household_hi": "Household health insurance",
+    "voluntary_si": "Voluntary social insurance",
+}
 
 
 @app.command()
@@ -99,14 +142,16 @@ def renewals(
         if st.json:
             st.emit(due)
             return
-        table = Table(title=f"Đến hạn gia hạn / due within {within} days: {len(due)}")
-        for col in ("name", "citizen id", "scheme", "household", "coverage end"):
-            table.add_column(col)
+        table = Table(
+            title=_("Due for renewal within {days} days: {n}").format(days=within, n=len(due))
+        )
+        for col in ("Name", "Citizen ID", "Scheme", "Household", "Cover until"):
+            table.add_column(_(col))
         for p in due:
             table.add_row(
                 str(p.get("full_name")),
                 str(p.get("citizen_id")),
-                str(p.get("scheme")),
+                _(SCHEME_LABELS.get(str(p.get("scheme")), str(p.get("scheme")))),
                 str(p.get("household_code") or ""),
                 str(p.get("coverage_end")),
             )
@@ -131,18 +176,21 @@ def receipts(ctx: typer.Context) -> None:
                 }
             )
             return
-        table = Table(title="Quyển biên lai / receipt blocks")
-        for col in ("block", "from", "to"):
-            table.add_column(col)
+        table = Table(title=_("Receipt blocks"))
+        for col in ("Block", "From", "To"):
+            table.add_column(_(col))
         for b in summary.blocks:
             table.add_row(str(b["id"]), str(b["first_number"]), str(b["last_number"]))
         st.console.print(table)
         st.console.print(
-            f"Used: {len(summary.used)}  Voided: {len(summary.voided)}  "
-            f"Remaining: {summary.remaining}"
+            _("Used: {used}  Voided: {voided}  Remaining: {left}").format(
+                used=len(summary.used), voided=len(summary.voided), left=summary.remaining
+            )
         )
         for number, reason in summary.voided:
-            st.console.print(f"  void {number}: {reason}")
+            st.console.print(
+                "  " + _("void {number}: {reason}").format(number=number, reason=reason)
+            )
 
 
 @receipts_app.command("void")
@@ -158,4 +206,8 @@ def void(
         if st.json:
             st.emit({"voided": number, "reason": reason})
         else:
-            st.console.print(f"Receipt {number} voided; the server learns at the next sync.")
+            st.console.print(
+                _("Receipt {number} voided; the server learns at the next sync.").format(
+                    number=number
+                )
+            )

@@ -1,15 +1,20 @@
-"""record, list, show, fix."""
+"""record, list, show, fix, withdraw, resolve, household."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.table import Table
 
+from client_sdk.cli.answers import BadAnswer, parse_money
 from client_sdk.cli.common import handled, state, vnd
-from client_sdk.client import FieldClient, LocalRecord
+from client_sdk.cli.form import DRAFT, Form
+from client_sdk.errors import ValidationError
+from client_sdk.i18n import _
+from client_sdk.models import LocalRecord
+from client_sdk.records import state_label
 from enroll_common import Quote
 
 app = typer.Typer()
@@ -17,24 +22,14 @@ app = typer.Typer()
 Opt = typer.Option
 
 
-def _ask(
-    value: Any, label: str, *, default: Any = None, interactive: bool, type_: Any = str
-) -> Any:
-    if value is not None:
-        return value
-    if not interactive:
-        return default
-    return typer.prompt(label, default=default, type=type_)
-
-
 def _quote_table(q: Quote, collected: int | None = None) -> Table:
-    table = Table(title="Số tiền / Amount", show_header=False)
+    table = Table(title=_("Amount"), show_header=False)
     for line in q.lines:
         table.add_row(line.label, vnd(line.amount_vnd))
-    table.add_row("[bold]Phải thu / to collect[/bold]", f"[bold]{vnd(q.net_vnd)}[/bold]")
+    table.add_row(f"[bold]{_('To collect')}[/bold]", f"[bold]{vnd(q.net_vnd)}[/bold]")
     if collected is not None and collected != q.net_vnd:
-        table.add_row("Đã thu / collected", vnd(collected))
-    table.add_row("Hiệu lực / coverage", f"{q.coverage_start:%d/%m/%Y} – {q.coverage_end:%d/%m/%Y}")
+        table.add_row(_("Collected"), vnd(collected))
+    table.add_row(_("Coverage"), f"{q.coverage_start:%d/%m/%Y} – {q.coverage_end:%d/%m/%Y}")
     return table
 
 
@@ -43,7 +38,7 @@ def record(
     ctx: typer.Context,
     scheme: Annotated[str | None, Opt(help="voluntary_si or household_hi")] = None,
     name: Annotated[str | None, Opt(help="Full name")] = None,
-    dob: Annotated[str | None, Opt(help="Date of birth YYYY-MM-DD")] = None,
+    dob: Annotated[str | None, Opt(help="Date of birth dd/mm/yyyy or YYYY-MM-DD")] = None,
     sex: Annotated[str | None, Opt(help="male or female")] = None,
     citizen_id: Annotated[str | None, Opt(help="12-digit citizen ID (CCCD)")] = None,
     si_code: Annotated[str | None, Opt(help="10-digit social insurance code")] = None,
@@ -52,101 +47,105 @@ def record(
     address: Annotated[str | None, Opt()] = None,
     household: Annotated[str | None, Opt(help="Household code (household_hi)")] = None,
     ordinal: Annotated[
-        int | None, Opt(help="Member ordinal in the household (default: from roster)")
+        int | None, Opt(help="Member number in the household (default: computed)")
     ] = None,
-    income: Annotated[int | None, Opt(help="Chosen monthly income in VND (voluntary_si)")] = None,
+    income: Annotated[
+        str | None, Opt(help="Chosen monthly income (2.000.000, 2tr…) (voluntary_si)")
+    ] = None,
     group: Annotated[
         list[str] | None, Opt(help="Support group (poor, near_poor, ethnic_minority, other)")
     ] = None,
     months: Annotated[int | None, Opt(help="Months paid")] = None,
-    payment_date: Annotated[str | None, Opt(help="YYYY-MM-DD (default today)")] = None,
+    payment_date: Annotated[str | None, Opt(help="dd/mm/yyyy (default today)")] = None,
     kind: Annotated[str | None, Opt(help="new or renewal")] = None,
     collected: Annotated[
-        int | None, Opt(help="Amount collected (default: the computed amount)")
+        str | None, Opt(help="Amount collected (default: the computed amount)")
     ] = None,
     point: Annotated[int | None, Opt(help="Collection point id (if you work at several)")] = None,
+    resume: Annotated[bool, Opt("--resume", help="Continue the unfinished sign-up")] = False,
     yes: Annotated[bool, Opt("--yes", "-y", help="Save without asking")] = False,
     no_input: Annotated[bool, Opt("--no-input", help="Never prompt (scripts)")] = False,
 ) -> None:
-    """Record a sign-up offline: shows the amount breakdown, then saves and queues it."""
+    """Record a sign-up offline: asks each answer, shows the amount, saves and queues it."""
     st = state(ctx)
     interactive = not no_input
     with handled(st), st.client() as fc:
-        scheme = _ask(
-            scheme,
-            "Scheme (voluntary_si/household_hi)",
-            default="household_hi",
-            interactive=interactive,
-        )
-        data: dict[str, Any] = {
+        fc.policy()  # no policy tables or no receipt number: say so before the first question
+        fc.next_receipt_number()
+        kept = fc.store.load_draft(DRAFT) if resume else None
+        if resume and kept is None:
+            st.console.print(_("There is no unfinished sign-up to resume."))
+        answers: dict[str, Any] = dict(kept or {})
+        given = {
             "scheme": scheme,
-            "kind": _ask(kind, "New or renewal", default="new", interactive=interactive),
-            "person": {
-                "full_name": _ask(name, "Full name", interactive=interactive),
-                "date_of_birth": _ask(dob, "Date of birth (YYYY-MM-DD)", interactive=interactive),
-                "sex": _ask(sex, "Sex (male/female)", default="female", interactive=interactive),
-                "citizen_id": _ask(citizen_id, "Citizen ID (12 digits)", interactive=interactive),
-                "commune_code": _ask(
-                    commune,
-                    "Commune code",
-                    default=_default_commune(fc),
-                    interactive=interactive,
-                    type_=int,
-                ),
-                "address": _ask(address, "Address", default="", interactive=interactive),
-            },
-            "months": _ask(months, "Months", default=12, interactive=interactive, type_=int),
+            "name": name,
+            "dob": dob,
+            "sex": sex,
+            "citizen_id": citizen_id,
+            "si_code": si_code,
+            "phone": phone,
+            "commune": commune,
+            "address": address,
+            "household": household,
+            "ordinal": ordinal,
+            "income": income,
+            "months": months,
+            "payment_date": payment_date,
+            "kind": kind,
+            "point": point,
         }
-        if si_code:
-            data["person"]["si_code"] = si_code
-        if phone:
-            data["person"]["phone"] = phone
-        if payment_date:
-            data["payment_date"] = payment_date
-        if point is not None:
-            data["point_id"] = point
-        if scheme == "household_hi":
-            code = _ask(household, "Household code", interactive=interactive)
-            pay_day = date.fromisoformat(payment_date) if payment_date else date.today()
-            suggested = (
-                fc.household_ordinal(code, pay_day, data["person"]["citizen_id"]) if code else 1
+        answers.update({k: v for k, v in given.items() if v is not None})
+        if group:
+            answers["groups"] = sorted(group)
+        if no_input and "payment_date" in answers:
+            answers["payment_date_ok"] = True
+        if no_input and household:
+            answers["household_ok"] = True
+        form = Form(fc, st, answers, interactive=interactive)
+        try:
+            data = form.collect()
+            draft = fc.build_record(data)
+            full, priced = fc.price(draft) if ordinal is None else (draft, fc.quote_for(draft))
+            paid = parse_money(collected) if collected else None
+            if not st.json:
+                st.console.print(_quote_table(priced, paid))
+            if (
+                not yes
+                and not no_input
+                and not typer.confirm(_("Save this sign-up?"), default=True)
+            ):
+                st.console.print(
+                    _("Not saved; the answers are kept: `enroll-agent record --resume`.")
+                )
+                raise typer.Exit(1)
+        except (KeyboardInterrupt, click.exceptions.Abort, typer.Abort):
+            if interactive:
+                fc.store.save_draft(DRAFT, form.answers)
+            st.console.print(
+                "\n" + _("Stopped. Your answers are kept: `enroll-agent record --resume`.")
             )
-            data["household"] = {
-                "code": code,
-                "ordinal": _ask(
-                    ordinal, "Member ordinal", default=suggested, interactive=interactive, type_=int
-                ),
-            }
-        else:
-            data["monthly_income_vnd"] = _ask(
-                income,
-                "Monthly income (VND)",
-                default=1_500_000,
-                interactive=interactive,
-                type_=int,
-            )
-            data["support_groups"] = group or [
-                _ask(None, "Support group", default="other", interactive=interactive)
-            ]
-        draft = fc.build_record(data)
-        priced = fc.quote_for(draft)
-        if not st.json:
-            st.console.print(_quote_table(priced, collected))
-        if not yes and not no_input and not typer.confirm("Save this sign-up?", default=True):
-            raise typer.Exit(1)
-        rec = fc.record(data, collected_vnd=collected)
+            raise typer.Exit(130) from None
+        except (ValidationError, BadAnswer):
+            if interactive:
+                fc.store.save_draft(DRAFT, form.answers)
+                st.console.print(_("Your answers are kept: `enroll-agent record --resume`."))
+            raise
+        if full.household is not None and ordinal is None:
+            data["household"]["ordinal"] = None  # the device computes the place when saving
+        rec = fc.record(data, collected_vnd=paid)
+        fc.store.delete_draft(DRAFT)
         if st.json:
             st.emit(_public(rec))
         else:
             st.console.print(
-                f"Saved [bold]{rec.id[:8]}[/bold], receipt no. {rec.body['receipt_number']}, "
-                f"collect {vnd(rec.body['amount_collected_vnd'])}. Queued for the next sync."
+                _(
+                    "Saved {id}, receipt no. {number}: collect {amount}. Queued for the next sync."
+                ).format(
+                    id=f"[bold]{rec.id[:8]}[/bold]",
+                    number=rec.body["receipt_number"],
+                    amount=vnd(rec.body["amount_collected_vnd"]),
+                )
             )
-
-
-def _default_commune(fc: FieldClient) -> int | None:
-    communes = fc.me.get("commune_codes") or []
-    return int(communes[0]) if communes else None
 
 
 def _public(rec: LocalRecord) -> dict[str, Any]:
@@ -169,26 +168,33 @@ def list_records(
         str | None, Opt(help="queued, pending, approved, returned, rejected, conflict…")
     ] = None,
 ) -> None:
-    """List the records on this device."""
+    """List the records on this device (the server's amount once it answered)."""
     st = state(ctx)
     with handled(st), st.client() as fc:
         rows = fc.records(status)
         if st.json:
             st.emit([_public(r) for r in rows])
             return
-        table = Table(title=f"{len(rows)} record(s)")
-        for col in ("id", "rev", "state", "scheme", "name", "receipt", "amount", "captured"):
+        table = Table(title=_("{n} record(s)").format(n=len(rows)))
+        for col in (
+            _("Id"),
+            _("Rev"),
+            _("Status"),
+            _("Name"),
+            _("Receipt"),
+            _("Amount"),
+            _("Captured"),
+        ):
             table.add_column(col)
         for r in rows:
             table.add_row(
                 r.id[:8],
                 str(r.rev),
-                r.state,
-                r.body["scheme"],
+                state_label(r.state),
                 r.person_name,
                 str(r.body["receipt_number"]),
-                vnd(r.body["amount_collected_vnd"]),
-                str(r.body["captured_at"])[:16],
+                vnd(r.amount_vnd),
+                str(r.body["captured_at"])[:16].replace("T", " "),
             )
         st.console.print(table)
 
@@ -204,28 +210,72 @@ def show(
         if st.json:
             st.emit(_public(rec))
             return
-        st.console.print(f"[bold]{rec.person_name}[/bold]  {rec.id}  rev {rec.rev}  [{rec.state}]")
+        st.console.print(
+            f"[bold]{rec.person_name}[/bold]  {rec.id}  rev {rec.rev}  [{state_label(rec.state)}]"
+        )
         q = rec.quote
         table = Table(show_header=False)
         for line in q["lines"]:
             table.add_row(line["label"], vnd(line["amount_vnd"]))
-        table.add_row("coverage", f"{q['coverage_start']} – {q['coverage_end']}")
+        table.add_row(_("Coverage"), f"{q['coverage_start']} – {q['coverage_end']}")
         st.console.print(table)
-        if rec.result:
-            acc = rec.result.get("accepted") or {}
-            if acc:
-                st.console.print(
-                    f"Server: {vnd(acc.get('amount_vnd'))}, "
-                    f"adjustment {vnd(acc.get('adjustment_vnd'))}, "
-                    f"code [bold]{acc.get('verification_code')}[/bold], flags {acc.get('flags')}"
+        result = rec.result or {}
+        acc = result.get("accepted") or {}
+        if acc:
+            st.console.print(
+                _("Server: {amount}, verification code {code}").format(
+                    amount=vnd(acc.get("amount_vnd")),
+                    code=f"[bold]{acc.get('verification_code')}[/bold]",
                 )
-            for err in rec.result.get("errors") or []:
-                st.console.print(f"[red]{err['field']}[/red]: {err['message']}")
-            if rec.result.get("detail"):
-                st.console.print(f"Server said: {rec.result['detail']}")
-            review = rec.result.get("review")
-            if review:
-                st.console.print(f"Review: {review.get('status')} — {review.get('reason') or ''}")
+            )
+            adjustment = int(acc.get("adjustment_vnd") or 0)
+            if adjustment:
+                st.console.print(money_change(adjustment))
+        for err in result.get("errors") or []:
+            st.console.print(f"[red]{err['field']}[/red]: {err['message']}")
+        if result.get("detail"):
+            st.console.print(_("Server said: {detail}").format(detail=result["detail"]))
+        review = result.get("review")
+        if review:
+            st.console.print(
+                _("Review: {status} — {reason}").format(
+                    status=state_label(str(review.get("status"))), reason=review.get("reason") or ""
+                )
+            )
+        version = result.get("server_version")
+        if rec.state == "conflict" and version:
+            st.console.print(
+                _("The server holds revision {rev} ({status}).").format(
+                    rev=version.get("rev"), status=state_label(str(version.get("record_status")))
+                )
+            )
+            st.console.print(
+                _(
+                    "Choose: `enroll-agent resolve {id} --take-server` or "
+                    "`enroll-agent resolve {id} --send-mine`."
+                ).format(id=rec.id[:8])
+            )
+
+
+def _changes(items: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not key or not sep:
+            raise ValidationError(
+                _("--set wants field=value, got {item}").format(item=item), field="set"
+            )
+        value: Any = (
+            int(raw)
+            if raw.isdigit() and not key.endswith(("citizen_id", "si_code", "phone"))
+            else raw
+        )
+        target = changes
+        parts = key.split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return changes
 
 
 @app.command()
@@ -238,28 +288,101 @@ def fix(
 ) -> None:
     """Correct a returned, rejected or conflicting record (a new revision is queued)."""
     st = state(ctx)
-    changes: dict[str, Any] = {}
-    for item in set_ or []:
-        key, _, raw = item.partition("=")
-        if not key or not _:
-            st.console.print(f"[red]--set wants field=value, got {item!r}[/red]")
-            raise typer.Exit(2)
-        value: Any = (
-            int(raw)
-            if raw.isdigit() and not key.endswith(("citizen_id", "si_code", "phone"))
-            else raw
-        )
-        target = changes
-        parts = key.split(".")
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = value
     with handled(st), st.client() as fc:
-        rec = fc.fix(record_id, changes)
+        rec = fc.fix(record_id, _changes(set_ or []))
         if st.json:
             st.emit(_public(rec))
         else:
             st.console.print(
-                f"Queued revision {rec.rev} of {rec.id[:8]} "
-                f"({vnd(rec.body['amount_collected_vnd'])})."
+                _("Queued revision {rev} of {id} ({amount}).").format(
+                    rev=rec.rev, id=rec.id[:8], amount=vnd(rec.body["amount_collected_vnd"])
+                )
             )
+
+
+@app.command()
+def withdraw(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument()],
+    reason: Annotated[str, Opt(help="Why")] = "",
+) -> None:
+    """Take back an unsent, rejected or conflicting sign-up (an unsent one's receipt is voided)."""
+    st = state(ctx)
+    with handled(st), st.client() as fc:
+        rec = fc.withdraw(record_id, reason)
+        if st.json:
+            st.emit(_public(rec))
+        else:
+            st.console.print(_("{id} withdrawn.").format(id=rec.id[:8]))
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    record_id: Annotated[str, typer.Argument()],
+    take_server: Annotated[bool, Opt("--take-server", help="Keep the server's version")] = False,
+    send_mine: Annotated[bool, Opt("--send-mine", help="Send mine as a correction")] = False,
+) -> None:
+    """A record in conflict: take the server's version, or send mine as a new revision."""
+    st = state(ctx)
+    with handled(st), st.client() as fc:
+        if take_server == send_mine:
+            raise ValidationError(_("Choose one: --take-server or --send-mine."), field="resolve")
+        rec = fc.take_server_version(record_id) if take_server else fc.fix(record_id, {})
+        if st.json:
+            st.emit(_public(rec))
+        else:
+            st.console.print(
+                _("{id}: {status}.").format(id=rec.id[:8], status=state_label(rec.state))
+            )
+
+
+@app.command("household")
+def household_cmd(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Household code")],
+) -> None:
+    """A household's known members (roster and this device), their cover, the next amount."""
+    st = state(ctx)
+    with handled(st), st.client() as fc:
+        view = fc.household(code)
+        if st.json:
+            st.emit(
+                {
+                    "code": view.code,
+                    "members": [m.__dict__ for m in view.members],
+                    "next_ordinal": view.next_ordinal,
+                    "next_amount_vnd": view.next_amount_vnd,
+                }
+            )
+            return
+        table = Table(title=_("Household {code}").format(code=code))
+        for col in (_("Name"), _("Citizen ID"), _("Cover until"), _("Source")):
+            table.add_column(col)
+        for m in view.members:
+            until = _dmy(m.coverage_end)
+            table.add_row(
+                m.full_name,
+                m.citizen_id,
+                until,
+                state_label(m.source) if m.source != "roster" else _("roster"),
+            )
+        st.console.print(table)
+        st.console.print(
+            _("Next member: no. {n}, {amount} for 12 months.").format(
+                n=view.next_ordinal, amount=vnd(view.next_amount_vnd)
+            )
+        )
+
+
+def _dmy(iso: str | None) -> str:
+    return "—" if not iso else f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
+def money_change(adjustment_vnd: int) -> str:
+    """The server's amount minus what was collected, in words the agent can act on."""
+    if adjustment_vnd > 0:
+        return _("collect {amount} more").format(amount=vnd(adjustment_vnd))
+    if adjustment_vnd < 0:
+        return _("refund {amount}").format(amount=vnd(-adjustment_vnd))
+    return ""

@@ -8,8 +8,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from client_sdk.cli.common import EXIT_INCOMPLETE, EXIT_NETWORK, handled, state, vnd
-from client_sdk.client import SyncProgress, SyncReport
+from client_sdk.cli.common import EXIT_INCOMPLETE, EXIT_NETWORK, State, handled, state, vnd
+from client_sdk.cli.records import money_change
+from client_sdk.i18n import _
+from client_sdk.models import SyncProgress, SyncReport
+from client_sdk.records import state_label
 
 app = typer.Typer()
 
@@ -32,8 +35,8 @@ def sync(
                 TimeElapsedColumn(),
                 console=st.console,
             ) as bars:
-                push = bars.add_task("Gửi / push", total=None)
-                pull = bars.add_task("Nhận / pull", total=None)
+                push = bars.add_task(_("Sending"), total=None)
+                pull = bars.add_task(_("Receiving"), total=None)
 
                 def on_start(n: int) -> None:
                     bars.update(push, total=n)
@@ -48,7 +51,13 @@ def sync(
                         bars.update(pull, total=done)
 
                 def on_retry(attempt: int, delay: float, why: str) -> None:
-                    st.console.print(f"[yellow]{why}: retry {attempt} in {delay:.1f}s[/yellow]")
+                    st.console.print(
+                        "[yellow]"
+                        + _("No answer yet; trying again ({attempt}) in {delay:.0f}s").format(
+                            attempt=attempt, delay=delay
+                        )
+                        + "[/yellow]"
+                    )
 
                 report = fc.sync(
                     SyncProgress(on_start, on_batch, on_page, on_retry), batch_size=batch_size
@@ -60,10 +69,7 @@ def sync(
         raise typer.Exit(EXIT_INCOMPLETE)
 
 
-def _show(st: object, report: SyncReport) -> None:
-    from client_sdk.cli.common import State
-
-    assert isinstance(st, State)
+def _show(st: State, report: SyncReport) -> None:
     if st.json:
         st.emit(
             {
@@ -73,29 +79,46 @@ def _show(st: object, report: SyncReport) -> None:
                 "voids_sent": report.voids_sent,
                 "left_in_outbox": report.left_in_outbox,
                 "stopped_reason": report.stopped_reason,
+                "unreachable": report.unreachable,
+                "scope_changed": report.scope_changed,
                 "results": report.results,
             }
         )
         return
-    table = Table(title="Kết quả / results")
-    for col in ("record", "status", "amount", "adjustment", "code / reason"):
-        table.add_column(col)
+    table = Table(title=_("Results"))
+    for col in ("Name", "Status", "Amount", "Money", "Code / reason"):
+        table.add_column(_(col))
     for r in report.results:
         acc = r.get("accepted") or {}
-        reason = acc.get("verification_code") or r.get("reason") or ""
+        reason = acc.get("verification_code") or r.get("detail") or ""
         if r.get("errors"):
             reason = "; ".join(f"{e['field']}: {e['message']}" for e in r["errors"])
+        status = str(acc.get("record_status") or r["status"])
+        if r["status"] == "conflict":
+            status = "conflict"
         table.add_row(
-            str(r.get("id") or "")[:8],
-            r["status"],
+            str(r.get("full_name") or str(r.get("id") or "")[:8]),
+            state_label(status),
             vnd(acc.get("amount_vnd")) if acc else "",
-            vnd(acc.get("adjustment_vnd")) if acc and acc.get("adjustment_vnd") else "",
+            money_change(int(acc.get("adjustment_vnd") or 0)) if acc else "",
             str(reason),
         )
     if report.results:
         st.console.print(table)
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing to send"
-    st.console.print(f"Pushed {report.pushed} ({summary}); pulled {report.pulled} change(s).")
+    if report.scope_changed:
+        st.console.print(_("Your area changed: its roster and targets were downloaded again."))
+    st.console.print(
+        _("Sent {pushed} sign-up(s), received {pulled} update(s).").format(
+            pushed=report.pushed, pulled=report.pulled
+        )
+    )
     if report.stopped_reason:
-        st.console.print(f"[red]Stopped:[/red] {report.stopped_reason}")
-        st.console.print(f"{report.left_in_outbox} item(s) kept in the outbox for the next sync.")
+        if report.unreachable:
+            st.console.print(f"[red]{_('The server could not be reached.')}[/red]")
+        else:
+            st.console.print(f"[red]{_('The server did not finish the sync.')}[/red]")
+        st.console.print(
+            _("{n} item(s) are kept on this device and go with the next sync.").format(
+                n=report.left_in_outbox
+            )
+        )

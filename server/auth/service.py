@@ -24,6 +24,7 @@ from server.auth.scope import Principal
 from server.auth.security import Passwords, Tokens
 from server.config import Settings
 from server.dbtypes import utcnow
+from server.enrollments.first_block import issue_first_block
 from server.errors import Forbidden, NotAuthenticated, TooManyRequests
 from server.org.models import CollectionPoint
 
@@ -183,6 +184,7 @@ def open_device_session(
             device.name = device_name
         session.add(device)
     assert device.id is not None
+    issue_first_block(session, user=user, device=device)  # when the commune allows it
     auth_session = AuthSession(
         id=secrets.token_urlsafe(24), user_id=user.id, device_id=device.id, created_at=now
     )

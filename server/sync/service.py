@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
@@ -61,6 +63,19 @@ def parse_cursor(cursor: str) -> int:
     return int(cursor)
 
 
+def scope_fingerprint(principal: Principal) -> str:
+    """A short stable digest of the caller's area: it changes when their points change."""
+    area = "|".join(
+        [
+            principal.role.value,
+            str(principal.province_code),
+            ",".join(str(c) for c in sorted(principal.commune_codes)),
+            ",".join(str(p) for p in sorted(principal.point_ids)),
+        ]
+    )
+    return hashlib.sha256(area.encode()).hexdigest()[:16]
+
+
 def pull(session: Session, *, principal: Principal, cursor: str, limit: int) -> PullPage:
     """Changes after ``cursor`` the caller may see, oldest first, at most ``limit``."""
     after = parse_cursor(cursor)
@@ -98,4 +113,5 @@ def pull(session: Session, *, principal: Principal, cursor: str, limit: int) -> 
         ],
         next_cursor=str(next_cursor),
         has_more=has_more,
+        scope=scope_fingerprint(principal),
     )

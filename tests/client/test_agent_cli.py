@@ -82,7 +82,7 @@ def test_cli_day_in_the_field(cli, field):
     assert json.loads(cli("--json", "list", "--status", "pending").output)[0]["server"]
 
     detail = cli("show", rec["id"][:8]).output
-    assert "Nguyễn Thị Lan" in detail and "code" in detail
+    assert "Nguyễn Thị Lan" in detail and "mã xác minh" in detail
 
     cli("receipts", "void", "5", "--reason", "rách / torn")
     receipts = json.loads(cli("--json", "receipts").output)
@@ -94,7 +94,10 @@ def test_cli_day_in_the_field(cli, field):
 
 
 def test_cli_invalid_input_exits_2_naming_the_field(cli, field):
-    cli("login", "--username", USERNAMES["agent1"], "--password", PASSWORD)
+    login = json.loads(
+        cli("--json", "login", "--username", USERNAMES["agent1"], "--password", PASSWORD).output
+    )
+    field.issue_block(login["device_id"], 3)
     cli("sync")
     out = cli("--json", *_with_citizen("12345"), "--yes", "--no-input", code=2).output
     assert json.loads(out)["field"] == "person.citizen_id"

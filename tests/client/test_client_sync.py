@@ -66,7 +66,7 @@ def test_outbox_record_is_frozen_and_fix_needs_a_server_answer(field, tmp_path):
         rec = fc.record(hi_record())
         with pytest.raises(ValidationError) as err:
             fc.fix(rec.id, {"months": 6})
-        assert "sync first" in str(err.value)
+        assert "đồng bộ trước" in str(err.value)  # "sync first", in the agent's language
 
 
 def test_bad_input_names_the_field(field, tmp_path):
