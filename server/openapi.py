@@ -103,8 +103,16 @@ def readable_id(tag: str, function_name: str) -> str:
 
     ``list_participants`` tagged ``participants`` → ``participants_list``.
     """
-    tag = tag.lower()
-    kept = [w for w in function_name.split("_") if w not in _words(tag)]
+    tag = re.sub(r"\W+", "_", tag.lower()).strip("_")  # "follow-up" → "follow_up"
+    kept = function_name.split("_")
+    nouns = tag.split("_")
+    if len(nouns) > 1:  # a tag of several words: drop them where they stand together
+        n = len(nouns)
+        at = next((i for i in range(len(kept) - n + 1) if kept[i : i + n] == nouns), None)
+        if at is not None:
+            kept = kept[:at] + kept[at + n :]
+    else:
+        kept = [w for w in kept if w not in _words(tag)]
     made = "_".join([tag, *kept])
     return RENAMED.get(made, made)
 
