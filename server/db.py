@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -51,6 +52,23 @@ def _recycle_stale(context: ExceptionContext) -> None:
     message = str(context.original_exception).lower()
     if any(marker in message for marker in _STALE_CONNECTION_MARKERS):
         context.is_disconnect = True
+
+
+def classify_error(exc: BaseException) -> str:
+    """Why the database refused: read_only, disk_full, busy, migration_needed or unreachable
+    (named in 503 bodies so an operator knows what to fix)."""
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    if "readonly" in message or "read-only" in message or "read only" in message:
+        return "read_only"
+    if "disk is full" in message or "no space left" in message or "disk full" in message:
+        return "disk_full"
+    if isinstance(exc, PoolTimeout) or any(
+        m in message for m in ("locked", "busy", "timeout", "canceling statement")
+    ):
+        return "busy"
+    if "no such table" in message or "does not exist" in message:
+        return "migration_needed"
+    return "unreachable"
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -14,6 +14,7 @@ instances still on this release out of rotation.
 
 from __future__ import annotations
 
+import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -25,9 +26,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from server.config import Settings
+from server.db import classify_error
 from server.deps import SessionDep
 from server.migrate import alembic_config, head_revision
 
@@ -68,7 +69,7 @@ def ready(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     engine: Engine = request.app.state.engine
     body: dict[str, Any] = {"expected_revision": head_revision()}
-    cause = _disk_cause(settings, body) or _database_cause(engine, settings, body)
+    cause = _file_cause(settings, body) or _database_cause(engine, settings, body)
     body["status"] = "ready" if cause is None else "not_ready"
     if cause is not None:
         body["cause"] = cause
@@ -79,14 +80,20 @@ def ready(request: Request) -> JSONResponse:
     )
 
 
-def _disk_cause(settings: Settings, body: dict[str, Any]) -> str | None:
-    """Free space where the SQLite file lives (PostgreSQL watches its own disk)."""
+def _file_cause(settings: Settings, body: dict[str, Any]) -> str | None:
+    """The SQLite file and its folder writable (SQLite writes its -wal and -shm files
+    beside it) and free space there; PostgreSQL watches its own disk."""
     if not settings.is_sqlite:
         return None
     database = make_url(settings.database_url).database
     if not database or database == ":memory:":
         return None
-    folder = Path(database).resolve().parent
+    path = Path(database).resolve()
+    folder = path.parent
+    for item in (folder, path):
+        if item.exists() and not os.access(item, os.W_OK):
+            body["detail"] = f"{item} is not writable"
+            return "read_only"
     free_mb = shutil.disk_usage(folder).free // (1024 * 1024)
     body["disk_free_mb"] = free_mb
     if free_mb < settings.min_free_disk_mb:
@@ -116,7 +123,7 @@ def _database_cause(engine: Engine, settings: Settings, body: dict[str, Any]) ->
                     _sqlite_busy_timeout(conn, settings.sqlite_busy_timeout_ms)
     except SQLAlchemyError as exc:
         body["detail"] = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        return _classify(exc)
+        return classify_error(exc)
     body["schema_revision"] = current
     if current == body["expected_revision"]:
         body["schema"] = "current"
@@ -135,18 +142,3 @@ def _sqlite_busy_timeout(conn: Connection, ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(ms)}")
     finally:
         cursor.close()
-
-
-def _classify(exc: Exception) -> str:
-    message = str(getattr(exc, "orig", None) or exc).lower()
-    if "readonly" in message or "read-only" in message or "read only" in message:
-        return "read_only"
-    if "disk is full" in message or "no space left" in message or "disk full" in message:
-        return "disk_full"
-    if isinstance(exc, PoolTimeout) or any(
-        m in message for m in ("locked", "busy", "timeout", "canceling statement")
-    ):
-        return "busy"
-    if "no such table" in message or "does not exist" in message:
-        return "migration_needed"
-    return "unreachable"
