@@ -13,6 +13,7 @@ from server import launcher
 from server import migrate as migrations
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
+from server.cli_support import require_database_file, require_schema
 from server.config import Settings
 from server.db import make_engine, session_scope
 from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
@@ -63,7 +64,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the API and dashboard (run `migrate` first)."""
-    _serve(_settings(), host, port, workers)
+    settings = _settings()
+    require_database_file(settings)  # a wrong path must not start on a new, empty database
+    _serve(settings, host, port, workers)
 
 
 @app.command()
@@ -147,6 +150,7 @@ def create_user(
     from enroll_common.text import normalize_name
 
     settings = _settings()
+    require_schema(settings)
     if len(password) < 8:
         console.print("[red]password must be at least 8 characters[/red]")
         raise typer.Exit(2)

@@ -32,7 +32,7 @@ def test_live_and_ready_answer_on_a_healthy_server(client):
     assert client.get("/api/v1/health").status_code == 200  # the old check still answers
 
 
-def test_behind_schema_is_not_ready_and_says_run_migrate(app, client, engine):
+def test_behind_schema_is_not_ready_and_says_run_migrate(app, client, engine, restore_revision):
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
     r = client.get("/api/v1/health/ready")
@@ -40,7 +40,7 @@ def test_behind_schema_is_not_ready_and_says_run_migrate(app, client, engine):
     assert r.json()["cause"] == "migration_needed" and "migrate" in r.json()["detail"]
 
 
-def test_a_newer_schema_keeps_this_release_ready(client, engine):
+def test_a_newer_schema_keeps_this_release_ready(client, engine, restore_revision):
     """Running the next release's (expand-first) migration must not take this one out."""
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff_next'"))
