@@ -18,6 +18,7 @@ from server.config import Settings
 from server.observability.context import merge_into_event
 
 _SHARED: list[Any] = [
+    structlog.stdlib.ExtraAdder(),
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

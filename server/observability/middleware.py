@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 
-import structlog
 from asgi_correlation_id import correlation_id
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,7 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.observability import context
 from server.observability.metrics import REQUEST_SECONDS, REQUESTS, observe_login
 
-log = structlog.stdlib.get_logger("field_enroll.access")
+# Plain stdlib logging (rendered as JSON by ``configure_logging``, extras become keys): the
+# app also runs unconfigured, in tests, where nothing must go to standard output.
+log = logging.getLogger("field_enroll.access")
 
 _LOGIN_ROUTES = {("POST", "/api/v1/auth/login"), ("POST", "/web/login")}
 _QUIET_ROUTES = {"/metrics", "/api/v1/health/live", "/api/v1/health/ready"}
@@ -79,10 +80,5 @@ class RequestContextMiddleware:
                 observe_login(status)
             if route not in _QUIET_ROUTES or status >= 400:
                 level = logging.WARNING if status >= 500 else logging.INFO
-                log.log(
-                    level,
-                    "request",
-                    route=route,
-                    status=status,
-                    duration_ms=round(seconds * 1000, 1),
-                )
+                extra = {"route": route, "status": status, "duration_ms": round(seconds * 1000, 1)}
+                log.log(level, "request", extra=extra)
