@@ -53,8 +53,8 @@ class Settings(BaseSettings):
 
     # PostgreSQL connections per server process (worker): at most pool + overflow are open.
     # Budget: instances x workers x (pool + overflow) + 10 <= max_connections (docs/deployment.md).
-    db_pool_size: int = Field(default=5, ge=1, le=200)
-    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    db_pool_size: int = Field(default=8, ge=1, le=200)
+    db_max_overflow: int = Field(default=2, ge=0, le=200)
     db_pool_timeout_seconds: float = Field(default=30, gt=0, le=300)
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     # Refuse to start when workers x (pool + overflow) exceeds this (0: no check).

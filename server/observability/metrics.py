@@ -152,9 +152,11 @@ class DatabaseCollector(Collector):
             labels=["age"],
         )
         freshness = GaugeMetricFamily(
-            f"{PREFIX}_summary_age_seconds",
-            "Seconds since the oldest province-year of the report summary was refreshed "
-            "(this year's rows).",
+            f"{PREFIX}_summary_rebuild_age_seconds",
+            "Seconds since this year's report summary was last built from scratch (the oldest "
+            "province-year). It is maintained with every write in between, so this is not "
+            "staleness: absent means this year's summary was never built (the first report "
+            "will build it).",
         )
         try:
             with self.engine.connect() as conn:
