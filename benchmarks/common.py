@@ -16,7 +16,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -34,6 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
 
 import server.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from server import launcher
 from server.auth.models import AgentPoint, CoordinatorCommune, Device, Role, User
 from server.auth.scope import Principal
 from server.auth.security import Passwords
@@ -304,54 +304,18 @@ class Servers:
         self._logs: list[Any] = []
 
     def __enter__(self) -> Servers:
-        env = {
-            **os.environ,
-            "FIELD_ENROLL_DATABASE_URL": self.settings.database_url,
-            "FIELD_ENROLL_SECRET_KEY": self.settings.secret_key,
-            "FIELD_ENROLL_ARGON2_TIME_COST": str(self.settings.argon2_time_cost),
-            "FIELD_ENROLL_ARGON2_MEMORY_KIB": str(self.settings.argon2_memory_kib),
-            "FIELD_ENROLL_ARGON2_PARALLELISM": str(self.settings.argon2_parallelism),
-        }
+        # The shipped launcher (``enroll-server serve``), one process each, as an operator
+        # would run them behind a load balancer.
         for i in range(self.n):
             port = free_port()
             log = open(self.log_dir / f"server-{i}.log", "wb")  # noqa: SIM115 - closed in __exit__
             self._logs.append(log)
             self.procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "server.main:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                        "--no-access-log",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log,
-                )
+                launcher.spawn(self.settings, port=port, log=log, cwd=ROOT, nice=self.nice)
             )
             self.urls.append(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
         for proc, url in zip(self.procs, self.urls, strict=True):
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server {url} exited with {proc.returncode}")
-                try:
-                    if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("servers did not start within 60 s")
-                time.sleep(0.1)
+            launcher.wait_ready(url, proc, timeout=60)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -360,7 +324,7 @@ class Servers:
                 proc.send_signal(signal.SIGTERM)
         for proc in self.procs:
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
@@ -368,12 +332,21 @@ class Servers:
             log.close()
 
     def errors(self, limit: int = 5) -> list[str]:
-        """The last line of each traceback the servers logged (the exception itself)."""
+        """The last line of each exception the servers logged (JSON lines with ``exception``,
+        or a plain traceback from before logging was configured)."""
         found: list[str] = []
         for path in sorted(self.log_dir.glob("server-*.log")):
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
             for i, line in enumerate(lines):
-                if line.startswith("Traceback"):
+                if line.startswith("{"):
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    trace = str(entry.get("exception") or "").strip()
+                    if trace:
+                        found.append(trace.splitlines()[-1][:300])
+                elif line.startswith("Traceback"):
                     j = i + 1
                     while j < len(lines) and (lines[j].startswith(" ") or not lines[j]):
                         j += 1

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, select
 
+from server import launcher
 from server import migrate as migrations
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
+from server.cli_support import require_database_file, require_schema
 from server.config import Settings
 from server.db import make_engine, session_scope
 from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
@@ -44,23 +45,20 @@ PortOpt = Annotated[int, typer.Option(help="Port to listen on.", envvar="FIELD_E
 
 
 def _settings() -> Settings:
+    """Settings validated once; a bad value stops here with one line naming the variable."""
     try:
-        return Settings()
-    except ValueError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
+        return launcher.load_settings()
+    except launcher.SettingsError as exc:
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
 
 
-def _serve(host: str, port: int, workers: int) -> None:
-    uvicorn.run(
-        "server.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-        log_level="info",
-    )
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    try:
+        launcher.serve(settings, host=host, port=port, workers=workers)
+    except launcher.SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -75,12 +73,14 @@ def migrate() -> None:
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes.", envvar="FIELD_ENROLL_WORKERS")
+    ] = 1,
 ) -> None:
     """Serve the API and dashboard (run `migrate` first)."""
     settings = _settings()
-    settings.resolved_secret()  # create the shared secret file once, before workers start
-    _serve(host, port, workers)
+    require_database_file(settings)  # a wrong path must not start on a new, empty database
+    _serve(settings, host, port, workers)
 
 
 @app.command()
@@ -106,7 +106,7 @@ def demo(
     console.print(f"\nDatabase: {settings.database_url}")
     console.print(f"Server:   [bold]http://{host}:{port}/[/bold]  (API docs at /docs)")
     if not no_serve:
-        _serve(host, port, 1)
+        _serve(settings, host, port, 1)
 
 
 def _print_logins(session: Session) -> None:
@@ -164,6 +164,7 @@ def create_user(
     from enroll_common.text import normalize_name
 
     settings = _settings()
+    require_schema(settings)
     if len(password) < 8:
         console.print("[red]password must be at least 8 characters[/red]")
         raise typer.Exit(2)

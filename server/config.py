@@ -6,11 +6,16 @@ operator never edits code, and a test builds an app from an explicit ``Settings`
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from server.sync.settings import SyncSettings
+from server.web.settings import WebSettings
 
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test", "password"}
 _MIN_SECRET_LENGTH = 32
@@ -54,6 +59,29 @@ class Settings(BaseSettings):
     retention_sessions_days: int = Field(default=180, ge=1)
     retention_provisioning_days: int = Field(default=90, ge=1)
     report_database_url: str = Field(default="", repr=False)
+    # PostgreSQL connections per server process (worker): at most pool + overflow are open.
+    # Budget: instances x workers x (pool + overflow) + 10 <= max_connections (docs/deployment.md).
+    db_pool_size: int = Field(default=8, ge=1, le=200)
+    db_max_overflow: int = Field(default=2, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=60)
+    # Refuse to start when workers x (pool + overflow) exceeds this (0: no check).
+    db_connection_budget: int = Field(default=0, ge=0)
+
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For / -Proto headers
+    # are believed, comma-separated; empty: none (the connecting address is the client).
+    trusted_proxies: str = ""
+
+    # Readiness: below this much free space where the SQLite file lives, /health/ready is 503.
+    min_free_disk_mb: int = Field(default=256, ge=0)
+    health_probe_timeout_ms: int = Field(default=2000, ge=100, le=30000)
+
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # Grouped settings owned by their domains; each reads its own FIELD_ENROLL_… variables.
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("secret_key")
     @classmethod
@@ -64,6 +92,30 @@ class Settings(BaseSettings):
                 f"{_MIN_SECRET_LENGTH} characters, not a placeholder"
             )
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if not item:
+                continue
+            if item == "*":
+                raise ValueError("FIELD_ENROLL_TRUSTED_PROXIES must list addresses, not '*'")
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"FIELD_ENROLL_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from exc
+        return value
+
+    @property
+    def proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    def connections_per_worker(self) -> int:
+        """The most PostgreSQL connections one server process opens."""
+        return self.db_pool_size + self.db_max_overflow
 
     def resolved_secret(self) -> str:
         """The signing secret: the configured one, else one kept in ``secret_file``.

@@ -7,7 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, ExceptionContext, make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -33,16 +34,73 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# Errors after which a pooled connection is useless even though it is still "connected": a
+# SQLite file opened while it was read-only stays read-only for that connection's life, and a
+# PostgreSQL session opened read-only (a standby, default_transaction_read_only) stays so.
+# Treating them as disconnects makes SQLAlchemy drop the pool, so the next request opens fresh
+# connections and the server recovers by itself once the database is writable again.
+_STALE_CONNECTION_MARKERS = (
+    "readonly database",
+    "read-only transaction",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+)
+
+
+def _recycle_stale(context: ExceptionContext) -> None:
+    message = str(context.original_exception).lower()
+    if any(marker in message for marker in _STALE_CONNECTION_MARKERS):
+        context.is_disconnect = True
+
+
+def classify_error(exc: BaseException) -> str:
+    """Why the database refused: read_only, disk_full, busy, migration_needed or unreachable
+    (named in 503 bodies so an operator knows what to fix)."""
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    if "readonly" in message or "read-only" in message or "read only" in message:
+        return "read_only"
+    if "disk is full" in message or "no space left" in message or "disk full" in message:
+        return "disk_full"
+    if isinstance(exc, PoolTimeout) or any(
+        m in message for m in ("locked", "busy", "timeout", "canceling statement")
+    ):
+        return "busy"
+    if "no such table" in message or "does not exist" in message:
+        return "migration_needed"
+    return "unreachable"
+
+
 def make_engine(settings: Settings) -> Engine:
-    """Create the engine; SQLite connections get WAL, FULL sync, foreign keys and a busy timeout."""
+    """Create the engine; SQLite connections get WAL, FULL sync, foreign keys and a busy timeout.
+
+    Pool size and overflow come from settings (per process; see docs/deployment.md for the
+    connection budget). Connections are checked before use and recycled after errors that
+    leave them unusable.
+    """
+    engine = _create(settings)
+    event.listen(engine, "handle_error", _recycle_stale)
+    return engine
+
+
+def _create(settings: Settings) -> Engine:
     url = normalize_url(settings.database_url)
+    pool: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "pool_recycle": settings.db_pool_recycle_seconds,
+    }
     if url.startswith("sqlite"):
+        in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         engine = create_engine(
             url,
             connect_args={
                 "check_same_thread": False,
                 "timeout": settings.sqlite_busy_timeout_ms / 1000,
             },
+            **({} if in_memory else pool),
         )
         busy_ms = settings.sqlite_busy_timeout_ms
 
@@ -63,7 +121,7 @@ def make_engine(settings: Settings) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, **pool)
 
 
 @contextmanager

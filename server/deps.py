@@ -15,6 +15,7 @@ from server.auth.scope import Principal
 from server.auth.service import AuthContext
 from server.config import Settings
 from server.errors import Forbidden, NotAuthenticated, RuleViolation
+from server.observability import annotate
 from server.replica import session_for
 
 _bearer = HTTPBearer(auto_error=False)
@@ -49,6 +50,7 @@ def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     principal = auth_service.authenticate(ctx, session, access_token=credentials.credentials)
+    annotate(user=principal.user.username, device=principal.device_id)  # on every log line
     if session.dirty:
         session.commit()  # last_seen_at only
     return principal

@@ -14,11 +14,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from enroll_common.errors import PolicyError
+from server.db import classify_error
 
 log = logging.getLogger("field_enroll.errors")
 
@@ -120,6 +121,22 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+_UNAVAILABLE = {
+    "busy": (
+        "database_busy",
+        "the database is busy or unavailable; nothing was saved, retry shortly",
+    ),
+    "read_only": (
+        "database_read_only",
+        "the database is read-only; nothing was saved, retry later",
+    ),
+    "disk_full": (
+        "database_full",
+        "the database's disk is full; nothing was saved, retry later",
+    ),
+}
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the handlers; called once by ``create_app``."""
 
@@ -190,18 +207,23 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def _busy(request: Request, exc: Exception) -> JSONResponse:
         # A lock held past the busy timeout, a deadlock or serialisation failure, no free
-        # connection in the pool, or the database briefly unreachable: nothing was
-        # committed, and a retry will likely work.
-        log.warning("database busy or unavailable: %s", exc)
+        # connection in the pool, the database briefly unreachable, read-only or full:
+        # nothing was committed, and a retry will likely work once the cause is gone.
+        cause = classify_error(exc)
+        log.warning("database unavailable (%s): %s", cause, exc)
+        kind, detail = _UNAVAILABLE.get(cause, _UNAVAILABLE["busy"])
         return JSONResponse(
-            {
-                "type": "database_busy",
-                "detail": "the database is busy or unavailable; nothing was saved, retry shortly",
-                "request_id": _request_id(request),
-            },
+            {"type": kind, "detail": detail, "request_id": _request_id(request)},
             status_code=503,
             headers={"Retry-After": "2"},
         )
+
+    @app.exception_handler(InternalError)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL refusing writes (a standby, default_transaction_read_only).
+        if classify_error(exc) == "read_only":
+            return await _busy(request, exc)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server.auth.routes import router as auth_router
 from server.auth.security import Passwords, Tokens
@@ -20,7 +22,10 @@ from server.filing.routes import router as filing_router
 from server.followup.routes import router as followup_router
 from server.health import router as health_router
 from server.ingest.admission import PushAdmission
-from server.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from server.middleware import BodyLimitMiddleware, make_request_id, valid_request_id
+from server.observability.metrics import router as metrics_router
+from server.observability.metrics import track_pool
+from server.observability.middleware import RequestContextMiddleware
 from server.openapi import install_openapi
 from server.org.routes import router as org_router
 from server.participants.routes import router as participants_router
@@ -49,23 +54,32 @@ def _document_errors(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, sync: SyncSettings | None = None) -> FastAPI:
-    """Build the app from validated settings; nothing is read from the environment here."""
+    """Build the app from validated settings; nothing is read from the environment here.
+
+    The launcher (``server.launcher``) builds ``Settings`` once and passes them; called bare
+    (``uvicorn server.main:create_app --factory``) it reads them from the environment.
+    ``sync`` replaces ``settings.sync`` (tests).
+    """
     settings = settings or Settings()
-    sync = sync or SyncSettings()
+    sync = sync or settings.sync
     app = FastAPI(
         title="field-enroll",
         version="0.1.0",
         summary="Offline-first enrolment for voluntary social and household health insurance.",
     )
     app.state.settings = settings
-    app.state.sync_settings = sync
     app.state.engine = make_engine(settings)
     install_replica(app, settings)  # reports may read from a streaming replica
+    track_pool(app.state.engine)
+    # Domain settings, validated with the rest at start-up; tests may replace them here.
+    app.state.sync_settings = sync
+    app.state.web_settings = settings.web
     app.state.auth = AuthContext(
         settings=settings, passwords=Passwords(settings), tokens=Tokens(settings)
     )
     install_handlers(app)
     app.include_router(policy_router)
+    app.include_router(metrics_router)
     for router in (health_router, auth_router, org_router):
         app.include_router(router)
     app.include_router(targets_router)
@@ -84,9 +98,21 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     _document_errors(app)
     install_openapi(app)  # readable operation ids, every error response, file media types
 
+    # Outermost last: proxy headers -> request id -> logs and metrics -> push admission ->
+    # body limit -> app.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         PushAdmission, limit=sync.max_pushes_in_flight, retry_after_s=sync.push_retry_after_s
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        generator=make_request_id,
+        validator=valid_request_id,
+        update_request_header=True,
+    )
+    if settings.proxy_list:
+        # Believe X-Forwarded-For/-Proto only from the configured proxies' addresses.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_list)
     return app

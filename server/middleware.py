@@ -1,4 +1,7 @@
-"""Pure ASGI middleware: a request id on every exchange, and a cap on body size."""
+"""Pure ASGI middleware: a cap on body size, and the request id rules.
+
+The request id itself is taken or made by asgi-correlation-id (see ``server.main``).
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,13 @@ import secrets
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class RequestIdMiddleware:
-    """Take ``X-Request-ID`` from the caller (if sane) or make one; echo it on the response."""
+def make_request_id() -> str:
+    return secrets.token_hex(8)
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = given if 0 < len(given) <= 64 and given.isprintable() else secrets.token_hex(8)
-        scope.setdefault("state", {})["request_id"] = rid
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode("latin-1")))
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
+def valid_request_id(given: str) -> bool:
+    """A caller's (or nginx's) ``X-Request-ID`` is kept when it is short and printable."""
+    return 0 < len(given) <= 64 and given.isprintable()
 
 
 class BodyLimitMiddleware:

@@ -12,16 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -29,6 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from server.config import Settings
 from server.db import make_engine
+from server.launcher import InThread
 from server.main import create_app
 from server.migrate import upgrade
 from server.policy.initial import restore_initial_policy
@@ -162,26 +159,9 @@ class LiveServer:
     app: FastAPI
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(app: FastAPI) -> Iterator[LiveServer]:
-    """The real app served by uvicorn on loopback, in a thread."""
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("live server did not start")
-        time.sleep(0.02)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
-    server.should_exit = True
-    thread.join(timeout=10)
+    """The real app served by uvicorn on loopback, in a thread (``server.launcher``)."""
+    server = InThread(app).start()
+    yield LiveServer(url=server.url, app=app)
+    server.stop()

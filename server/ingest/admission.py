@@ -13,6 +13,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.observability.metrics import observe_push_shed
+
 PUSH_PATH = "/api/v1/sync/push"
 
 
@@ -32,6 +34,7 @@ class PushAdmission:
             return
         if self.in_flight >= self.limit:
             self.shed += 1
+            observe_push_shed()
             await self._turn_away(scope, send)
             return
         self.in_flight += 1

@@ -4,39 +4,40 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session
 
-from server.config import Settings
+from server.cli_support import Output, emit, output_choice, require_schema, settings_or_exit
 from server.db import make_engine
 from server.policy import service
 from server.policy.models import PolicyVersion
 
 app = typer.Typer(help="Policy tables (rates, base salary, support levels).", no_args_is_help=True)
 
+COLUMNS = [
+    ("parameter", "parameter"),
+    ("value", "value"),
+    ("effective_from", "from"),
+    ("effective_to", "to"),
+    ("source", "source"),
+    ("version", "version id"),
+]
 
-def _table(title: str, versions: list[PolicyVersion]) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column("parameter", no_wrap=True)
-    table.add_column("value", overflow="fold")
-    table.add_column("from", no_wrap=True)
-    table.add_column("to", no_wrap=True)
-    table.add_column("source", overflow="fold")
-    table.add_column("version id", justify="right", no_wrap=True)
-    for v in versions:
-        table.add_row(
-            v.parameter,
-            json.dumps(v.value, ensure_ascii=False, separators=(",", ":")),
-            v.effective_from.isoformat(),
-            v.effective_to.isoformat() if v.effective_to else "–",
-            v.source,
-            str(v.id) + (" (used)" if v.first_used_at else ""),
-        )
-    return table
+
+def _row(v: PolicyVersion, section: str) -> dict[str, Any]:
+    return {
+        "section": section,
+        "parameter": v.parameter,
+        "value": v.value,
+        "effective_from": v.effective_from.isoformat(),
+        "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+        "source": v.source,
+        "version": f"{v.id} (used)" if v.first_used_at else str(v.id),
+        "id": v.id,
+        "used": v.first_used_at is not None,
+    }
 
 
 @app.command()
@@ -45,14 +46,13 @@ def show(
         datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Day (YYYY-MM-DD); default today in Việt Nam."),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV (for spreadsheets).")] = False,
 ) -> None:
     """Print the versions in force on a day, the ones entered for later, and any gaps."""
-    console = Console()
-    try:
-        settings = Settings()
-    except ValueError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    output = output_choice(as_json, as_csv)
+    settings = settings_or_exit()
+    require_schema(settings)
     day: date = on.date() if on else service.today_local()
     engine = make_engine(settings)
     try:
@@ -60,11 +60,20 @@ def show(
             table = service.get_policy_table(session, on=day)
     finally:
         engine.dispose()
-    console.print(_table(f"Policy in force on {day.isoformat()}", table.in_force))
-    if table.future:
-        console.print(_table("Entered for later dates", table.future))
-    if table.missing:
-        console.print(
-            f"[yellow]No version in force on {day.isoformat()} for:[/yellow] "
-            + ", ".join(table.missing)
+    in_force = [_row(v, "in_force") for v in table.in_force]
+    future = [_row(v, "future") for v in table.future]
+    if output is Output.JSON:
+        body = {"on": day.isoformat(), "in_force": in_force, "future": future}
+        typer.echo(json.dumps({**body, "missing": table.missing}, ensure_ascii=False, indent=2))
+        return
+    if output is Output.CSV:
+        emit(
+            in_force + future, [("section", "section"), *COLUMNS[:-1], ("id", "id")], output=output
         )
+        return
+    emit(in_force, COLUMNS, output=output, title=f"Policy in force on {day.isoformat()}")
+    if future:
+        typer.echo("")
+        emit(future, COLUMNS, output=output, title="Entered for later dates")
+    if table.missing:
+        typer.echo(f"\nNo version in force on {day.isoformat()} for: " + ", ".join(table.missing))

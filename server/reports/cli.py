@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlmodel import Session, col, select
 
 from enroll_common.periods import PeriodError, parse_period
 from server.auth.models import Role, User
 from server.auth.service import load_principal
-from server.config import Settings
+from server.cli_support import Output, emit, fail, require_schema, settings_or_exit
 from server.db import make_engine
 from server.errors import DomainError
 from server.reports import export, service
@@ -33,20 +32,24 @@ def report(
         typer.Option("--as", help="Report as this user's scope (default: the first admin)."),
     ] = None,
     refresh: Annotated[bool, typer.Option(help="Rebuild the summary first.")] = False,
-    csv_out: Annotated[Path | None, typer.Option("--csv", help="Also write CSV here.")] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write CSV here (- for standard output).")
+    ] = None,
     xlsx_out: Annotated[Path | None, typer.Option("--xlsx", help="Also write XLSX here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False,
 ) -> None:
     """Print achieved against plan for every unit of a level."""
-    console = Console()
     try:
-        settings = Settings()
         parsed = parse_period(period)
-    except (ValueError, PeriodError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    except PeriodError as exc:
+        raise fail(str(exc), 2) from exc
     if scheme is not None and scheme not in service.SCHEMES:
-        console.print(f"[red]scheme must be one of {', '.join(service.SCHEMES)}[/red]")
-        raise typer.Exit(2)
+        raise fail(f"scheme must be one of {', '.join(service.SCHEMES)}", 2)
+    to_stdout = csv_out == Path("-")
+    if as_json and to_stdout:
+        raise fail("choose one of --json and --csv -", 2)
+    settings = settings_or_exit()
+    require_schema(settings)
     engine = make_engine(settings)
     try:
         with Session(engine, expire_on_commit=False) as session:
@@ -57,8 +60,7 @@ def report(
                 stmt = stmt.where(User.role == Role.ADMIN.value).order_by(col(User.id))
             user = session.exec(stmt).first()
             if user is None:
-                console.print(f"[red]no user {as_user or '(admin)'} to report as[/red]")
-                raise typer.Exit(1)
+                raise fail(f"no user {as_user or '(admin)'} to report as")
             principal = load_principal(session, user, device_id=None, session_id=None)
             result = service.progress_report(
                 session,
@@ -71,33 +73,26 @@ def report(
             )
             session.commit()
     except DomainError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise fail(exc.detail) from exc
     finally:
         engine.dispose()
-    headers, body = export.terminal_rows(result)
-    table = Table(
-        title=(
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    elif to_stdout:
+        sys.stdout.write(export.to_csv(result).decode("utf-8").removeprefix("\ufeff"))
+    else:
+        headers, body = export.terminal_rows(result)
+        title = (
             f"Tiến độ {export.LEVEL_TITLES[level].lower()} — kỳ {result.period} "
-            f"(cùng kỳ {result.previous_period}), {kind.value}"
-        ),
-        title_justify="left",
-        caption=f"số liệu đến {result.as_of:%Y-%m-%d %H:%M} UTC",
-    )
-    for i, header in enumerate(headers):
-        if i == 0:
-            table.add_column(header, no_wrap=True)
-        elif i == 1:
-            table.add_column(header, no_wrap=True, overflow="ellipsis", max_width=34)
-        else:
-            table.add_column(header, justify="left" if i < 3 else "right", overflow="fold")
-    n_rows = len(result.rows)
-    for i, cells in enumerate(body):
-        table.add_row(*cells, end_section=i == n_rows - 1, style="bold" if i >= n_rows else None)
-    console.print(table)
-    if csv_out:
+            f"(cùng kỳ {result.previous_period}), {kind.value}; "
+            f"số liệu đến {result.as_of:%Y-%m-%d %H:%M} UTC"
+        )
+        columns = [(str(i), h) for i, h in enumerate(headers)]
+        rows = [{str(i): cell for i, cell in enumerate(cells)} for cells in body]
+        emit(rows, columns, output=Output.TABLE, title=title)
+    if csv_out and not to_stdout:
         csv_out.write_bytes(export.to_csv(result))
-        console.print(f"CSV written to {csv_out}")
+        typer.echo(f"CSV written to {csv_out}", err=as_json)
     if xlsx_out:
         xlsx_out.write_bytes(export.to_xlsx([result]))
-        console.print(f"XLSX written to {xlsx_out}")
+        typer.echo(f"XLSX written to {xlsx_out}", err=as_json or to_stdout)

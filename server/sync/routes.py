@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from enroll_common.sync_wire import PullPage, PushBatch, PushResponse
 from server.deps import CurrentPrincipal, SessionDep, SettingsDep
 from server.ingest import push_body
+from server.observability import observe_push
 from server.sync import service
 from server.sync.settings import SyncSettings
 
@@ -68,6 +69,7 @@ async def push(
             secret=settings.resolved_secret(),
         )
         session.commit()
+        observe_push(result)
         return result
 
     return await run_in_threadpool(work)
