@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import _free_port
+from server.launcher import free_port as _free_port
 
 
 def _pg_bin() -> Path | None:
