@@ -21,6 +21,12 @@ _BY_FIELD = {
     "period": "Choose a month, a quarter or a year, for example 2026-11.",
     "value": "Enter a whole number of 0 or more.",
     "device_id": "This device can no longer receive receipt blocks.",
+    "total": "This point has no target for the period yet: set it first, or enter the total.",
+    "agent_ids": "One of these agents no longer works at this point; reload the page.",
+    "point_id": "This point has no agents to share the target with.",
+    "ids": "Tick at least one sign-up.",
+    "from": "Enter a date as day/month/year.",
+    "to": "Enter a date as day/month/year.",
 }
 
 
@@ -44,6 +50,7 @@ class FormState:
     name: str
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    ticked: set[str] = field(default_factory=set)
 
     def fail(self, exc: DomainError, default_field: str) -> FormState:
         self.errors[exc.field or default_field] = message(exc)

@@ -19,10 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from enroll_common.glossary import term, verification_code
 from server.errors import DomainError, NotAuthenticated, RuleViolation
 from server.web import fmt
 from server.web.forms import message
-from server.web.i18n import LANGUAGES, activate, gettext, ngettext
+from server.web.i18n import LANGUAGES, activate, current_language, gettext, ngettext
 from server.web.session import LANG_COOKIE, CsrfFailed, web_settings
 
 log = logging.getLogger("field_enroll.web")
@@ -39,6 +40,8 @@ env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[
 env.filters.update(
     vnd=fmt.vnd, number=fmt.number, percent=fmt.percent, day=fmt.day, moment=fmt.moment
 )
+env.globals["term"] = lambda group, code: term(group, str(code), current_language())
+env.filters["code"] = verification_code
 env.filters.update(
     dropkeys=lambda d, *keys: {k: v for k, v in d.items() if k not in keys},
     dropnone=lambda d: {k: v for k, v in d.items() if v is not None},

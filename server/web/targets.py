@@ -15,7 +15,7 @@ from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
 from server.auth.scope import Principal
 from server.deps import SessionDep
-from server.errors import RuleViolation
+from server.errors import DomainError, NotFound, RuleViolation
 from server.org import service as org_service
 from server.org.models import CollectionPoint
 from server.targets import importer
@@ -23,6 +23,7 @@ from server.targets import service as targets_service
 from server.targets.models import Metric, TargetKind
 from server.targets.schemas import SplitRequest, TargetKey
 from server.web import periods, queries
+from server.web.forms import message
 from server.web.i18n import ngettext
 from server.web.render import WebRoute, render
 from server.web.session import CsrfPrincipal, WebPrincipal
@@ -43,6 +44,8 @@ class SplitForm:
     total: int | None
     weights: dict[int, str]
     reason: str
+    total_text: str = ""
+    errors: dict[str, str] | None = None
 
 
 @dataclass
@@ -264,16 +267,38 @@ def split(
 ) -> Response:
     """Preview (nothing written) or save a split of the point's target among its agents."""
     org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
-    form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
-    data = _split_request(point_id, form)
-    if action == "save":
-        _, parts = targets_service.split_target(session, principal=principal, data=data)
-        session.commit()
-        return RedirectResponse(
-            f"/web/targets?point={point_id}&period={data.period}&saved={len(parts)}",
-            status_code=303,
+    try:
+        form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
+        data = _split_request(point_id, form)
+        if action == "save":
+            _, parts = targets_service.split_target(session, principal=principal, data=data)
+            session.commit()
+            return RedirectResponse(
+                f"/web/targets?point={point_id}&period={data.period}&saved={len(parts)}",
+                status_code=303,
+            )
+        preview = preview_split(session, principal=principal, data=data)
+    except DomainError as exc:
+        session.rollback()
+        kept = SplitForm(
+            period=period,
+            scheme=scheme,
+            kind=kind,
+            metric=metric,
+            method="weights" if method == "weights" else "even",
+            total=None,
+            weights=dict(zip(agent_ids or [], weights or [], strict=False)),
+            reason=reason,
+            total_text=total,
+            errors={exc.field or "period": message(exc)},
         )
-    preview = preview_split(session, principal=principal, data=data)
+        try:
+            shown = periods.parse(period)
+        except DomainError:
+            shown = periods.parse(str(periods.today().year))
+        return _page(
+            request, session, principal, point_id=point_id, period=shown, form=kept, status=422
+        )
     return _page(
         request,
         session,
@@ -369,4 +394,21 @@ def import_file(
         period=periods.parse(str(periods.today().year)),
         import_report=report,
         status=200 if report.valid else 422,
+    )
+
+
+@router.get("/targets/template.{fmt}")
+def import_template(_: WebPrincipal, fmt: str) -> Response:
+    """The import template for a browser session (the API's needs a bearer token)."""
+    kinds: dict[str, Literal["csv", "xlsx"]] = {"csv": "csv", "xlsx": "xlsx"}
+    if fmt not in kinds:
+        raise NotFound("no such template")
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    return Response(
+        importer.template(kinds[fmt]),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="targets-template.{fmt}"'},
     )
