@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from enroll_common.periods import Period, PeriodError, PeriodKind, parse_period, period_of
 from server.errors import RuleViolation
 from server.web.fmt import VN_TZ, day
+from server.web.fmt import day as day_text
 from server.web.i18n import gettext as _
 from server.web.progress import Span
 
@@ -104,6 +105,14 @@ def choose(value: str | None, start: str | None = None, end: str | None = None) 
     return Choice(
         str(period), period.kind.value, period, Span(period.start, period.end), label(period)
     )
+
+
+def year_to(day: date) -> Choice:
+    """The plan year of ``day`` from 1 January up to and including ``day``."""
+    year = Period(day.year, PeriodKind.YEAR, 0)
+    span = Span(year.start, day + timedelta(days=1))
+    text = _("Year to date") + f" {day.year} ({day_text(year.start)} – {day_text(day)})"
+    return Choice(YTD, "ytd", year, span, text)
 
 
 def parse(value: str | None) -> Period:

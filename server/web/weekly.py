@@ -74,7 +74,8 @@ def weekly(
     if code not in communes:
         raise NotFound("no such commune", field="commune")
     week_choice = periods.choose(week or _this_week())
-    year_choice = periods.choose(None)
+    week_end = week_choice.span.end - timedelta(days=1)
+    year_choice = periods.year_to(min(week_end, periods.today()))
     pages: list[PointPage] = []
     for point in queries.visible_points(session, principal=principal, commune_code=code):
         assert point.id is not None

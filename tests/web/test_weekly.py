@@ -20,8 +20,11 @@ def test_weekly_report_has_a_page_per_point_with_the_week(
     page = client.get("/web/weekly", params={"week": "2025-W38"}).text
     assert page.count('class="print-page"') == 1  # Ea Kar has one point in the test world
     assert "EAKAR-01" in page and "Tuần 38/2025 (15/09/2025 – 21/09/2025)" in page
+    assert "Từ đầu năm đến nay 2025 (01/01/2025 – 21/09/2025)" in page  # up to the week
     assert re.search(r"In lúc \d{2}/\d{2}/\d{4} \d{2}:\d{2} \(giờ Việt Nam\)", page)
-    week = page[page.index("Tuần này") : page.index("Từ đầu năm đến nay", page.index("Tuần này"))]
+    week = page[
+        page.index("Trong tuần") : page.index("Từ đầu năm đến nay", page.index("Trong tuần"))
+    ]
     assert '<td class="num achieved">3</td>' in week
 
 
