@@ -30,6 +30,14 @@ _BY_FIELD = {
 }
 
 
+_DEFAULT = "The value was not accepted; check it and try again."
+_BY_STATUS = {
+    403: "You may not do this with your account.",
+    404: "It does not exist, or it is outside the area you manage.",
+    409: "It was changed at the same moment by someone else; reload the page and try again.",
+}
+
+
 def _known(detail: str) -> bool:
     return translations("vi").gettext(detail) != detail
 
@@ -40,7 +48,7 @@ def message(exc: DomainError) -> str:
         return gettext(exc.detail)
     if exc.field in _BY_FIELD:
         return gettext(_BY_FIELD[exc.field])
-    return gettext("The value was not accepted; check it and try again.")
+    return gettext(_BY_STATUS.get(exc.status_code, _DEFAULT))
 
 
 @dataclass

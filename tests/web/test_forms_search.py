@@ -175,3 +175,15 @@ def test_review_filters_live_in_the_url(client: TestClient, engine: Engine, sett
     assert 'value="2025-09-15"' in page and f'<option value="{w["p1"]}" selected>' in page
     empty = client.get("/web/review", params={"status": "all", "to": "2025-09-14"}).text
     assert "Nguyễn Thị Người" not in empty
+
+
+def test_not_found_page_says_it_in_vietnamese_without_ids(
+    client: TestClient, engine: Engine, settings
+) -> None:
+    scene = build_scene(client, engine, settings, n=1)
+    web_login(client, "coord1")
+    r = client.get(f"/web/sign-ups/{scene.other}")  # another commune's sign-up
+    assert r.status_code == 404
+    alert = r.text[r.text.index('<section class="error"') :]
+    assert "nằm ngoài địa bàn bạn quản lý" in alert
+    assert scene.other not in alert  # the message names no internal id
