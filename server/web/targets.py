@@ -136,6 +136,7 @@ def _page(
     import_report: importer.ImportReport | None = None,
     notice: str | None = None,
     status: int = 200,
+    set_form: dict[str, dict[str, str]] | None = None,
 ) -> Response:
     points = queries.visible_points(session, principal=principal)
     point: CollectionPoint | None = None
@@ -193,6 +194,7 @@ def _page(
             "kinds": [k.value for k in TargetKind],
             "metrics": [m.value for m in Metric],
             "notice": notice,
+            "set_form": set_form or {"values": {}, "errors": {}},
         },
         status=status,
     )
@@ -310,34 +312,70 @@ def split(
     )
 
 
-@router.post("/targets/{point_id}/set")
+@router.post("/targets/{point_id}/set", response_class=HTMLResponse)
 def set_point_target(
+    request: Request,
     principal: CsrfPrincipal,
     session: SessionDep,
     point_id: int,
     period: Annotated[str, Form(max_length=8)],
     scheme: Annotated[Scheme, Form()],
-    value: Annotated[int, Form(ge=0, le=10**15)],
+    value: Annotated[str, Form(max_length=20)] = "",
     kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
     metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
-    agent_id: Annotated[int | None, Form()] = None,
+    agent_id: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Set or revise one target of the point (or of one of its agents)."""
+    org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
+    kept = {
+        "period": period,
+        "scheme": scheme.value,
+        "kind": kind,
+        "metric": metric,
+        "agent_id": agent_id,
+        "value": value,
+        "reason": reason,
+    }
     try:
-        key = TargetKey(period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric))
-    except ValidationError as exc:
-        raise _invalid(exc, "period") from None
-    targets_service.set_target(
-        session,
-        principal=principal,
-        key=key,
-        point_id=point_id,
-        agent_id=agent_id,
-        value=value,
-        reason=reason,
-        source="web",
-    )
+        try:
+            amount = int(value.strip().replace(".", "").replace(",", ""))
+        except ValueError:
+            raise RuleViolation("not a whole number", field="value") from None
+        if not 0 <= amount <= 10**15:
+            raise RuleViolation("out of range", field="value")
+        try:
+            key = TargetKey(
+                period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric)
+            )
+        except ValidationError as exc:
+            raise _invalid(exc, "period") from None
+        targets_service.set_target(
+            session,
+            principal=principal,
+            key=key,
+            point_id=point_id,
+            agent_id=int(agent_id) if agent_id.isdigit() else None,
+            value=amount,
+            reason=reason,
+            source="web",
+        )
+    except DomainError as exc:
+        session.rollback()
+        set_form = {"values": kept, "errors": {exc.field or "value": message(exc)}}
+        try:
+            shown = periods.parse(period)
+        except DomainError:
+            shown = periods.parse(str(periods.today().year))
+        return _page(
+            request,
+            session,
+            principal,
+            point_id=point_id,
+            period=shown,
+            set_form=set_form,
+            status=422,
+        )
     session.commit()
     return RedirectResponse(
         f"/web/targets?point={point_id}&period={key.period}&saved=1", status_code=303

@@ -187,3 +187,27 @@ def test_not_found_page_says_it_in_vietnamese_without_ids(
     alert = r.text[r.text.index('<section class="error"') :]
     assert "nằm ngoài địa bàn bạn quản lý" in alert
     assert scene.other not in alert  # the message names no internal id
+
+
+def test_set_target_in_words_keeps_the_form(client: TestClient, engine: Engine, settings) -> None:
+    scene = build_scene(client, engine, settings, n=1)
+    token = web_login(client, "coord1")
+    form = {
+        "csrf_token": token,
+        "period": "2025-10",
+        "scheme": "household_hi",
+        "kind": "all",
+        "metric": "participants",
+        "agent_id": "",
+        "value": "mười",
+        "reason": "bổ sung",
+    }
+    r = client.post(f"/web/targets/{scene.world['p1']}/set", data=form)
+    assert r.status_code == 422
+    assert 'value="mười"' in r.text and 'value="bổ sung"' in r.text
+    assert "Nhập số nguyên từ 0 trở lên." in r.text
+    r = client.post(f"/web/targets/{scene.world['p1']}/set", data={**form, "value": "12"})
+    assert r.status_code == 200
+    with Session(engine) as s:
+        saved = s.exec(select(Target).where(Target.period == "2025-10")).one()
+        assert saved.value == 12
