@@ -16,22 +16,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from enroll_common.calculator import QuoteRequest, Scheme, add_months, quote
 from enroll_common.errors import PolicyError
 from server.auth.models import AgentPoint, CoordinatorCommune, Device, Role, User
 from server.auth.service import load_principal
+from server.changelog import append_changes
+from server.dbtypes import utcnow
 from server.enrollments import receipts
-from server.enrollments.models import Enrollment, EnrollmentRevision
+from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
 from server.enrollments.schemas import ReviewRequest
-from server.enrollments.service import review
+from server.enrollments.service import REVIEW_ENTITY, review
 from server.ingest import push_batch
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
 from server.participants.service import publish_participants
 from server.policy.service import load_policy_set, today_local
+from server.reports import summary
 from server.targets.models import Target
 
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
@@ -46,6 +49,7 @@ PERFORMANCE = {"EAKAR-02": 0.627}
 LAST_YEAR = {24373}  # Ea Kar: last year's sign-ups are loaded too
 HOUSEHOLDS = 80  # per commune in the register
 BATCH = 200
+HAND_REVIEWED = 40  # decisions taken one by one through ``review``; the rest in bulk
 
 
 @dataclass
@@ -239,6 +243,8 @@ def seed_enrollments(
             select(CollectionPoint).where(col(CollectionPoint.code).in_(list(PERFORMANCE)))
         ).all()
     }
+    approvals: list[tuple[Enrollment, int]] = []  # (sign-up, reviewer id)
+    hand_reviewed = 0
     for enrollment_id, rec, agent_id in pushed:
         enrollment = session.get(Enrollment, enrollment_id)
         assert enrollment is not None
@@ -251,9 +257,10 @@ def seed_enrollments(
             roll = 0.0  # the article's point: its figures stay as planned
         if recent and roll < 0.7:
             continue  # waiting for review
-        if roll < 0.94 or enrollment.point_id in exact_points:
-            decision = ReviewRequest(decision="approve")
-        elif roll < 0.96:
+        if roll < 0.94 or enrollment.point_id in exact_points or hand_reviewed >= HAND_REVIEWED:
+            approvals.append((enrollment, reviewer.user_id))
+            continue
+        if roll < 0.96:
             decision = ReviewRequest(
                 decision="reject", reason="Người tham gia đã có thẻ BHYT theo nhóm khác"
             )
@@ -261,6 +268,7 @@ def seed_enrollments(
             decision = ReviewRequest(
                 decision="return", reason="Sai ngày sinh, đề nghị kiểm tra lại CCCD"
             )
+        hand_reviewed += 1
         review(session, principal=reviewer, enrollment_id=enrollment_id, data=decision)
         if decision.decision == "return" and rng.random() < 0.4:
             owner = session.get(User, agent_id)
@@ -277,10 +285,76 @@ def seed_enrollments(
                 max_age_days=36500,
                 secret=secret,
             )
+    for enrollment, _ in approvals[:HAND_REVIEWED]:  # a few through the reviewer's own path
+        reviewer = principals[enrollment.commune_code]
+        review(
+            session,
+            principal=reviewer,
+            enrollment_id=enrollment.id,
+            data=ReviewRequest(decision="approve"),
+        )
+    _approve_in_bulk(session, approvals[HAND_REVIEWED:])
     for status in session.exec(select(Enrollment.status)).all():
         out.statuses[status] += 1
     session.flush()
     return out
+
+
+def _approve_in_bulk(session: Session, approvals: list[tuple[Enrollment, int]]) -> None:
+    """Months of approvals at once: what ``review`` writes for an approval (status, audit
+    entry, the decision devices pull), as multi-row statements; the summary is rebuilt once
+    afterwards. The one-by-one path costs a summary update per sign-up, too slow for a seed.
+    """
+    if not approvals:
+        return
+    now = utcnow()
+    e = Enrollment.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(e)
+        .where(e.c.id == bindparam("b_id"))
+        .values(status="approved", reviewed_by=bindparam("b_by"), reviewed_at=now, updated_at=now),
+        [{"b_id": row.id, "b_by": by} for row, by in approvals],
+    )
+    session.execute(
+        insert(EnrollmentAudit),
+        [
+            {
+                "entity": "enrollment",
+                "entity_id": row.id,
+                "action": "review_approve",
+                "actor_id": by,
+                "device_id": None,
+                "at": now,
+                "detail": {"rev": row.rev, "status": "approved", "reason": None},
+            }
+            for row, by in approvals
+        ],
+    )
+    append_changes(
+        session,
+        [
+            {
+                "entity": REVIEW_ENTITY,
+                "entity_id": row.id,
+                "payload": {
+                    "enrollment_id": row.id,
+                    "rev": row.rev,
+                    "status": "approved",
+                    "reason": None,
+                    "reviewed_at": now.isoformat(),
+                },
+                "province_code": row.province_code,
+                "user_id": row.agent_id,
+            }
+            for row, _ in approvals
+        ],
+    )
+    session.expire_all()
+    provinces = {row.province_code for row, _ in approvals}
+    years = {row.payment_date.year for row, _ in approvals}
+    for province in provinces:
+        for year in years:
+            summary.rebuild(session, province_code=province, year=year)
 
 
 def _point_plans(session: Session) -> dict[tuple[int, str, int], list[int]]:

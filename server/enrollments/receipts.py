@@ -243,6 +243,8 @@ def void_unused(
         raise RuleViolation(
             "these numbers are not all in one receipt block of this device", field="first_number"
         )
+    # the keys a push of these numbers takes, so a void and a push of one number queue
+    lock_names(session, [f"receipt/{n}" for n in range(first, last + 1)])
     taken = set(
         session.exec(
             select(ReceiptUse.receipt_number).where(
