@@ -75,16 +75,20 @@ def enrich(ctx: Context, level: Level, rows: list[ProgressRow]) -> list[Overview
     to_date = choice.span.until(today())
     spans: list[Span] = [choice.span] + ([to_date] if to_date else [])
     plans = progress.planned(ctx.session, spans=spans, **args)
-    if not choice.standard:
+    if choice.kind == "ytd":
+        # This year from the summary (the year so far is the year: nothing is paid ahead);
+        # last year up to the same day from the sign-ups themselves.
+        before = progress.tallies(ctx.session, span=choice.last_year_span, **args)
+        for row in out:
+            key = (row.unit_id, row.scheme)
+            _set_last_year(row, before.get(key, Tally()).achieved, ctx.last_year_known)
+    elif not choice.standard:
         now = progress.tallies(ctx.session, span=choice.span, **args)
         before = progress.tallies(ctx.session, span=choice.last_year_span, **args)
         for row in out:
             key = (row.unit_id, row.scheme)
-            if choice.kind == "ytd":  # the target stays the plan year's
-                _set_figures(row, now.get(key, Tally()), row.target)
-            else:
-                plan = plans[0].get(key)
-                _set_figures(row, now.get(key, Tally()), None if plan is None else round(plan))
+            plan = plans[0].get(key)
+            _set_figures(row, now.get(key, Tally()), None if plan is None else round(plan))
             _set_last_year(row, before.get(key, Tally()).achieved, ctx.last_year_known)
     else:
         for row in out:

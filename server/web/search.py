@@ -69,7 +69,9 @@ def _like_name(q: str) -> str:
     return "%" + letters.replace(" ", "%") + "%"
 
 
-def _matches(stmt: SelectOfScalar[Enrollment], q: str) -> tuple[SelectOfScalar[Enrollment], str]:
+def _matches(
+    stmt: SelectOfScalar[Enrollment], q: str, name_ok: bool = True
+) -> tuple[SelectOfScalar[Enrollment], str]:
     """Narrow by what ``q`` looks like; returns the statement and the name to check after."""
     raw = q.strip()
     compact = raw.replace("-", "").replace(" ", "").upper()
@@ -78,7 +80,7 @@ def _matches(stmt: SelectOfScalar[Enrollment], q: str) -> tuple[SelectOfScalar[E
         if len(raw) <= 18:
             conditions.append(col(Enrollment.receipt_number) == int(raw))
         return stmt.where(or_(*conditions)), ""
-    if _CODE.match(compact) and any(c.isdigit() for c in compact):
+    if _CODE.match(compact) and (any(c.isdigit() for c in compact) or "-" in raw or not name_ok):
         codes = select(EnrollmentRevision.enrollment_id).where(
             EnrollmentRevision.verification_code == compact
         )
@@ -112,7 +114,16 @@ def find(
         stmt = stmt.where(col(Enrollment.payment_date) <= filters.date_to)
     name = ""
     if filters.q.strip():
-        stmt, name = _matches(stmt, filters.q)
+        compact = filters.q.strip().replace("-", "").upper()
+        if _CODE.match(compact) and not any(c.isdigit() for c in compact):
+            # ten letters: a verification code, or else a name written without spaces
+            code_stmt, _ = _matches(stmt, filters.q, name_ok=False)
+            if session.exec(code_stmt.limit(1)).first() is not None:
+                stmt = code_stmt
+            else:
+                stmt, name = _matches(stmt, filters.q)
+        else:
+            stmt, name = _matches(stmt, filters.q)
     ordered = stmt.order_by(col(Enrollment.received_at).desc(), col(Enrollment.id))
     if name:
         words = name.split()
