@@ -93,6 +93,12 @@ def enrich(ctx: Context, level: Level, rows: list[ProgressRow]) -> list[Overview
     else:
         for row in out:
             _set_last_year(row, row.last_year, ctx.last_year_known)
+    # last year counts as loaded for a unit that had sign-ups then (any scheme)
+    loaded = {r.unit_id for r in out if r.last_year > 0}
+    for row in out:
+        if row.unit_id not in loaded:
+            row.last_year_known = False
+            row.change_percent = None
     if to_date is not None:
         for row in out:
             plan = plans[1].get((row.unit_id, row.scheme))
@@ -156,7 +162,9 @@ def totals(rows: list[OverviewRow], known: bool) -> list[OverviewRow]:
         )
         _set_figures(total, now, sum(targets) if targets else None)
         total.due_renewal = sum(r.due_renewal for r in peers)
-        _set_last_year(total, sum(r.last_year for r in peers), known)
+        _set_last_year(
+            total, sum(r.last_year for r in peers), known and all(r.last_year_known for r in peers)
+        )
         total.expected = sum(expected) if expected else None
         total.gap = None if total.expected is None else total.achieved - total.expected
         out.append(total)

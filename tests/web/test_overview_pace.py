@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -93,3 +94,15 @@ def test_chart_follows_the_drill_down(client: TestClient, engine: Engine, settin
     commune = label(client.get(f"/web/overview?period=2025&commune={EA_KNOP}").text)
     assert "09: 5/10" in province
     assert "09: 1/–" in commune  # Ea Knốp's own month, not the province's target
+
+
+def test_year_to_date_compares_with_last_year_where_it_is_loaded(
+    client: TestClient, engine: Engine, settings
+) -> None:
+    scene = build_scene(client, engine, settings, n=4)  # all paid in September 2025
+    web_login(client, "coord1")
+    if periods.today().year != 2026:
+        pytest.skip("the scene's September 2025 is 'last year' only while the clock is in 2026")
+    row = _row(client.get("/web/overview").text, scene.world["p1"])
+    assert row["achieved"] == "0"
+    assert row["last-year"].startswith("-4")  # 4 last year up to the same day
