@@ -140,8 +140,8 @@ def seed_demo(
                 session.add(AgentPoint(user_id=agent.id, point_id=point.id))
                 out.agents.append((agent.username, point.code))
     session.flush()
+    seed_targets(session, province_code=DEMO_PROVINCE)  # first: sign-ups follow the plans
     if secret is not None:
         seed_enrollments(session, secret=secret, seed=seed)
-    seed_targets(session, province_code=DEMO_PROVINCE)
     allow_first_blocks(session, province_code=DEMO_PROVINCE)  # new agent phones get receipts
     return out

@@ -1,32 +1,41 @@
-"""Demo sign-ups: a participants register, receipt blocks and a few hundred sign-ups in
-every review state, written through the real push and review code so the demo shows the
-server's own prices, flags, verification codes, audit trail and pull changes.
+"""Demo sign-ups: a participants register, receipt blocks and this year's and last year's
+sign-ups in every review state, written through the real push and review code so the demo
+shows the server's own prices, flags, verification codes, audit trail and pull changes.
+
+Each point reaches a share of its plan to date (``PERFORMANCE``; EAKAR-02 sits near the seed
+article's 62.7 %), month by month, so percentages, pace, rankings and the chart mean
+something; Ea Kar also has last year's sign-ups for the comparison.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from enroll_common.calculator import QuoteRequest, Scheme, add_months, quote
 from enroll_common.errors import PolicyError
 from server.auth.models import AgentPoint, CoordinatorCommune, Device, Role, User
 from server.auth.service import load_principal
+from server.changelog import append_changes
+from server.dbtypes import utcnow
 from server.enrollments import receipts
-from server.enrollments.models import Enrollment
+from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
 from server.enrollments.schemas import ReviewRequest
-from server.enrollments.service import review
+from server.enrollments.service import REVIEW_ENTITY, review
 from server.ingest import push_batch
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
 from server.participants.service import publish_participants
 from server.policy.service import load_policy_set, today_local
+from server.reports import summary
+from server.targets.models import Target
 
 _SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
 _EDE_SURNAMES = ["Niê", "Êban", "Mlô", "Ksơr", "Byă", "Adrơng"]
@@ -35,6 +44,12 @@ _FEMALE = ["Thị Dung", "Thị Hà", "Thị Hương", "Ngọc Lan", "Thị Mai"
 _EDE_MALE = ["Y Bhin", "Y Kông", "Y Suôn"]
 _EDE_FEMALE = ["H'Ni", "H'Linh", "H'Mai"]
 _RELATIONS = ["chủ hộ", "vợ", "chồng", "con", "con", "mẹ", "cha"]
+# point -> share of its plan to date reached; other points get 55-100 % at random
+PERFORMANCE = {"EAKAR-02": 0.627}
+LAST_YEAR = {24373}  # Ea Kar: last year's sign-ups are loaded too
+HOUSEHOLDS = 80  # per commune in the register
+BATCH = 200
+HAND_REVIEWED = 40  # decisions taken one by one through ``review``; the rest in bulk
 
 
 @dataclass
@@ -94,12 +109,12 @@ def seed_enrollments(
     # voluntary SI participants, with coverage ending from two months ago to a year ahead.
     communes = sorted({p.commune_code for p in session.exec(select(CollectionPoint)).all()})
     register: dict[int, list[_Person]] = {}
-    touched: list[int] = []
+    rows: list[Participant] = []
     for commune_code in communes:
         commune = session.get(Commune, commune_code)
         assert commune is not None
         people: list[_Person] = []
-        for h in range(1, 26):
+        for h in range(1, HOUSEHOLDS + 1):
             household = f"HGD{commune_code}{h:04d}"
             for _ in range(rng.choice([1, 2, 2, 3, 3, 4])):
                 people.append(_new_person(rng, commune_code, household))
@@ -109,81 +124,107 @@ def seed_enrollments(
         ]:
             end = today + timedelta(days=rng.randrange(-60, 365))
             person.coverage_end = end
-            row = Participant(
-                citizen_id=person.citizen_id,
-                scheme=scheme,
-                si_code=f"66{rng.randrange(10**8):08d}",
-                full_name=person.full_name,
-                date_of_birth=person.date_of_birth,
-                household_code=person.household_code,
-                commune_code=commune_code,
-                province_code=commune.province_code,
-                registered_coverage_end=end,
-                coverage_end=end,
-                source="import",
+            rows.append(
+                Participant(
+                    citizen_id=person.citizen_id,
+                    scheme=scheme,
+                    si_code=f"66{rng.randrange(10**8):08d}",
+                    full_name=person.full_name,
+                    date_of_birth=person.date_of_birth,
+                    household_code=person.household_code,
+                    commune_code=commune_code,
+                    province_code=commune.province_code,
+                    registered_coverage_end=end,
+                    coverage_end=end,
+                    source="import",
+                )
             )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            touched.append(row.id)
         register[commune_code] = people
         out.participants += len(people) + len(vsi)
-    publish_participants(session, touched)
+    session.add_all(rows)
+    session.flush()
+    publish_participants(session, [r.id for r in rows if r.id is not None])
 
-    # 2. A phone and a block of 100 receipt numbers for every agent.
+    # 2. A phone and a block of receipt numbers for every agent.
     agents = session.exec(
         select(User).where(User.role == Role.AGENT.value).order_by(col(User.id))
     ).all()
     devices: dict[int, Device] = {}
+    next_receipt: dict[int, int] = {}
     for agent in agents:
         device = Device(
             user_id=agent.id or 0, device_key=f"demo-{agent.username}", name="Điện thoại demo"
         )
         session.add(device)
         session.flush()
-        receipts.issue_block(session, principal=admin_principal, device=device, size=100)
+        block = receipts.issue_block(session, principal=admin_principal, device=device, size=500)
         devices[agent.id or 0] = device
+        next_receipt[agent.id or 0] = block.first_number
         out.receipt_blocks += 1
 
-    # 3. Sign-ups pushed by each agent, priced on the "device" with the same calculator.
+    # 3. Sign-ups month by month for each point, pushed by its agents in batches.
     policy = load_policy_set(session)
-    pushed: list[tuple[str, dict[str, Any], int]] = []  # (id, record, agent id)
+    by_agent: dict[int, list[dict[str, Any]]] = defaultdict(list)
     shared_new_households: dict[int, str] = {}
+    recorded: dict[int, list[_Person]] = defaultdict(list)
+    plans = _point_plans(session)
+    for point in session.exec(select(CollectionPoint).order_by(col(CollectionPoint.code))).all():
+        assert point.id is not None
+        staff = list(
+            session.exec(
+                select(AgentPoint.user_id)
+                .where(AgentPoint.point_id == point.id)
+                .order_by(col(AgentPoint.user_id))
+            ).all()
+        )
+        if not staff:
+            continue
+        share = 0.55 + 0.45 * rng.random()
+        years = [today.year] + ([today.year - 1] if point.commune_code in LAST_YEAR else [])
+        for year in years:
+            for scheme in ("household_hi", "voluntary_si"):
+                by_month = plans.get((point.id, scheme, year), [])
+                wanted = PERFORMANCE.get(point.code)
+                if wanted is not None and year == today.year:
+                    # the share of the whole year's plan, as the overview shows it
+                    share = wanted * sum(by_month) / max(1.0, _plan_to_date(by_month, today))
+                for day in _payment_days(rng, by_month, year=year, today=today, share=share):
+                    agent_id = staff[rng.randrange(len(staff))]
+                    receipt = next_receipt[agent_id]
+                    next_receipt[agent_id] += 1
+                    by_agent[agent_id].append(
+                        _record(
+                            rng,
+                            policy=policy,
+                            today=today,
+                            point_id=point.id,
+                            receipt=receipt,
+                            commune=point.commune_code,
+                            people=register[point.commune_code] if year == today.year else [],
+                            shared=shared_new_households,
+                            payment=day,
+                            scheme=scheme,
+                            exact=point.code in PERFORMANCE,
+                            recorded=recorded[point.commune_code] if year == today.year else [],
+                        )
+                    )
+    pushed: list[tuple[str, dict[str, Any], int]] = []  # (id, record, agent id)
     for agent in agents:
         assert agent.id is not None
-        point_id = session.exec(
-            select(AgentPoint.point_id).where(AgentPoint.user_id == agent.id)
-        ).first()
-        point = session.get(CollectionPoint, point_id) if point_id is not None else None
-        if point is None or point.id is None:
-            continue
+        records = by_agent.get(agent.id, [])
         principal = load_principal(session, agent, device_id=devices[agent.id].id, session_id=None)
-        block_start = receipts.get_blocks(session, device=devices[agent.id], limit=1, offset=0)[0][
-            0
-        ].first_number
-        records = []
-        people = register[point.commune_code]
-        for n in range(rng.randrange(4, 9)):
-            records.append(
-                _record(
-                    rng,
-                    policy=policy,
-                    today=today,
-                    point_id=point.id,
-                    receipt=block_start + n,
-                    commune=point.commune_code,
-                    people=people,
-                    shared=shared_new_households,
-                )
+        for start in range(0, len(records), BATCH):
+            batch = records[start : start + BATCH]
+            result = push_batch(
+                session, principal=principal, records=batch, max_age_days=36500, secret=secret
             )
-        result = push_batch(
-            session, principal=principal, records=records, max_age_days=36500, secret=secret
-        )
-        for rec, res in zip(records, result.results, strict=True):
-            if res.status.value == "accepted":
-                pushed.append((res.id or "", rec, agent.id))
+            for rec, res in zip(batch, result.results, strict=True):
+                if res.status.value == "accepted":
+                    pushed.append((res.id or "", rec, agent.id))
+    _uploaded_when_captured(session)
 
-    # 4. Coordinators review most of them: approve, reject, return; some returns corrected.
+    # 4. Coordinators decide: older sign-ups mostly approved, a few rejected or returned
+    # (some returns corrected and pending again); the last three weeks mostly pending.
     coordinators = {
         code: user
         for user, code in session.exec(
@@ -192,58 +233,194 @@ def seed_enrollments(
             )
         ).all()
     }
+    principals = {
+        code: load_principal(session, user, device_id=None, session_id=None)
+        for code, user in coordinators.items()
+    }
+    exact_points = {
+        p.id
+        for p in session.exec(
+            select(CollectionPoint).where(col(CollectionPoint.code).in_(list(PERFORMANCE)))
+        ).all()
+    }
+    approvals: list[tuple[Enrollment, int]] = []  # (sign-up, reviewer id)
+    hand_reviewed = 0
     for enrollment_id, rec, agent_id in pushed:
         enrollment = session.get(Enrollment, enrollment_id)
         assert enrollment is not None
-        coord = coordinators.get(enrollment.commune_code)
-        if coord is None:
+        reviewer = principals.get(enrollment.commune_code)
+        if reviewer is None:
             continue
-        principal = load_principal(session, coord, device_id=None, session_id=None)
+        recent = enrollment.payment_date > today - timedelta(days=21)
         roll = rng.random()
-        if roll < 0.55:
-            review(
-                session,
-                principal=principal,
-                enrollment_id=enrollment_id,
-                data=ReviewRequest(decision="approve"),
+        if enrollment.point_id in exact_points and roll >= 0.04:
+            roll = 0.0  # the article's point: its figures stay as planned
+        if recent and roll < 0.7:
+            continue  # waiting for review
+        if roll < 0.94 or enrollment.point_id in exact_points or hand_reviewed >= HAND_REVIEWED:
+            approvals.append((enrollment, reviewer.user_id))
+            continue
+        if roll < 0.96:
+            decision = ReviewRequest(
+                decision="reject", reason="Người tham gia đã có thẻ BHYT theo nhóm khác"
             )
-        elif roll < 0.62:
-            review(
-                session,
-                principal=principal,
-                enrollment_id=enrollment_id,
-                data=ReviewRequest(
-                    decision="reject", reason="Người tham gia đã có thẻ BHYT theo nhóm khác"
-                ),
+        else:
+            decision = ReviewRequest(
+                decision="return", reason="Sai ngày sinh, đề nghị kiểm tra lại CCCD"
             )
-        elif roll < 0.72:
-            review(
-                session,
-                principal=principal,
-                enrollment_id=enrollment_id,
-                data=ReviewRequest(
-                    decision="return", reason="Sai ngày sinh, đề nghị kiểm tra lại CCCD"
-                ),
+        hand_reviewed += 1
+        review(session, principal=reviewer, enrollment_id=enrollment_id, data=decision)
+        if decision.decision == "return" and rng.random() < 0.4:
+            owner = session.get(User, agent_id)
+            assert owner is not None
+            fixed = {**rec, "rev": 2}
+            fixed["person"] = {**rec["person"], "date_of_birth": "1979-06-15"}
+            agent_principal = load_principal(
+                session, owner, device_id=devices[agent_id].id, session_id=None
             )
-            if rng.random() < 0.4:  # the agent corrects it: pending again at rev 2
-                owner = session.get(User, agent_id)
-                assert owner is not None
-                fixed = {**rec, "rev": 2}
-                fixed["person"] = {**rec["person"], "date_of_birth": "1979-06-15"}
-                agent_principal = load_principal(
-                    session, owner, device_id=devices[agent_id].id, session_id=None
-                )
-                push_batch(
-                    session,
-                    principal=agent_principal,
-                    records=[fixed],
-                    max_age_days=36500,
-                    secret=secret,
-                )
+            push_batch(
+                session,
+                principal=agent_principal,
+                records=[fixed],
+                max_age_days=36500,
+                secret=secret,
+            )
+    for enrollment, _ in approvals[:HAND_REVIEWED]:  # a few through the reviewer's own path
+        reviewer = principals[enrollment.commune_code]
+        review(
+            session,
+            principal=reviewer,
+            enrollment_id=enrollment.id,
+            data=ReviewRequest(decision="approve"),
+        )
+    _approve_in_bulk(session, approvals[HAND_REVIEWED:])
     for status in session.exec(select(Enrollment.status)).all():
         out.statuses[status] += 1
     session.flush()
     return out
+
+
+def _approve_in_bulk(session: Session, approvals: list[tuple[Enrollment, int]]) -> None:
+    """Months of approvals at once: what ``review`` writes for an approval (status, audit
+    entry, the decision devices pull), as multi-row statements; the summary is rebuilt once
+    afterwards. The one-by-one path costs a summary update per sign-up, too slow for a seed.
+    """
+    if not approvals:
+        return
+    now = utcnow()
+    e = Enrollment.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(e)
+        .where(e.c.id == bindparam("b_id"))
+        .values(status="approved", reviewed_by=bindparam("b_by"), reviewed_at=now, updated_at=now),
+        [{"b_id": row.id, "b_by": by} for row, by in approvals],
+    )
+    session.execute(
+        insert(EnrollmentAudit),
+        [
+            {
+                "entity": "enrollment",
+                "entity_id": row.id,
+                "action": "review_approve",
+                "actor_id": by,
+                "device_id": None,
+                "at": now,
+                "detail": {"rev": row.rev, "status": "approved", "reason": None},
+            }
+            for row, by in approvals
+        ],
+    )
+    append_changes(
+        session,
+        [
+            {
+                "entity": REVIEW_ENTITY,
+                "entity_id": row.id,
+                "payload": {
+                    "enrollment_id": row.id,
+                    "rev": row.rev,
+                    "status": "approved",
+                    "reason": None,
+                    "reviewed_at": now.isoformat(),
+                },
+                "province_code": row.province_code,
+                "user_id": row.agent_id,
+            }
+            for row, _ in approvals
+        ],
+    )
+    session.expire_all()
+    provinces = {row.province_code for row, _ in approvals}
+    years = {row.payment_date.year for row, _ in approvals}
+    for province in provinces:
+        for year in years:
+            summary.rebuild(session, province_code=province, year=year)
+
+
+def _point_plans(session: Session) -> dict[tuple[int, str, int], list[int]]:
+    """(point, scheme, year) -> the point's twelve month targets (participants, all kinds)."""
+    out: dict[tuple[int, str, int], list[int]] = {}
+    rows = session.exec(
+        select(Target).where(
+            col(Target.agent_id).is_(None),
+            Target.period_kind == "month",
+            Target.metric == "participants",
+            Target.kind == "all",
+        )
+    ).all()
+    for t in rows:
+        months = out.setdefault((t.point_id, t.scheme, t.period_start.year), [0] * 12)
+        months[t.period_start.month - 1] = t.value
+    return out
+
+
+def _plan_to_date(by_month: list[int], today: date) -> float:
+    """This year's plan up to today, the current month by its days."""
+    total = 0.0
+    for month, planned in enumerate(by_month, start=1):
+        first = date(today.year, month, 1)
+        if first > today:
+            break
+        last = add_months(first, 1) - timedelta(days=1)
+        total += planned * min(1.0, today.day / last.day) if last > today else planned
+    return total
+
+
+def _payment_days(
+    rng: random.Random, by_month: list[int], *, year: int, today: date, share: float
+) -> list[date]:
+    """Payment days reaching ``share`` of the plan to date (all of last year's months); the
+    running total is rounded, so the year's count is exact."""
+    days: list[date] = []
+    running, done = 0.0, 0
+    for month, planned in enumerate(by_month, start=1):
+        first = date(year, month, 1)
+        if first > today:
+            break
+        last = add_months(first, 1) - timedelta(days=1)
+        expected = float(planned)
+        if last > today:  # this month so far
+            expected = planned * today.day / last.day
+            last = today
+        running += expected * share
+        count = round(running) - done
+        done += count
+        span = (last - first).days
+        days += [first + timedelta(days=rng.randrange(span + 1)) for _ in range(count)]
+    return days
+
+
+def _uploaded_when_captured(session: Session) -> None:
+    """History as a device would have left it: each first revision arrived when captured.
+
+    The push stamps arrival with the server's clock; the demo's sign-ups stand for months of
+    uploads, so their first revision's arrival is set back to the moment of capture.
+    """
+    e = Enrollment.__table__  # type: ignore[attr-defined]
+    r = EnrollmentRevision.__table__  # type: ignore[attr-defined]
+    session.execute(update(e).values(received_at=e.c.captured_at))
+    captured = select(e.c.captured_at).where(e.c.id == r.c.enrollment_id).scalar_subquery()
+    session.execute(update(r).where(r.c.rev == 1).values(received_at=captured))
 
 
 def _record(
@@ -256,24 +433,31 @@ def _record(
     commune: int,
     people: list[_Person],
     shared: dict[int, str],
+    payment: date,
+    scheme: str,
+    exact: bool = False,
+    recorded: list[_Person] | None = None,
 ) -> dict[str, Any]:
-    payment = today - timedelta(days=int(rng.triangular(0, 320, 10)))
+    """One sign-up as a device records it; ``exact`` keeps to new people (no repeats)."""
     captured = datetime.combine(payment, time(rng.randrange(1, 10), rng.randrange(60)), tzinfo=UTC)
+    captured = min(captured, datetime.now(UTC) - timedelta(minutes=5))
     roll = rng.random()
     kind = "new"
-    if roll < 0.45:  # renewal of a register member
-        person = rng.choice(people)
-        scheme, kind = "household_hi", "renewal"
-    elif roll < 0.55:  # a new household where two agents may both record a "1st member"
+    recorded = recorded if recorded is not None else []
+    if scheme == "voluntary_si":
+        person = _new_person(rng, commune, None)
+    elif roll < 0.01 and recorded and not exact:  # recorded twice: a possible duplicate
+        person = rng.choice(recorded)
+    elif roll < 0.45 and people and not exact:  # renewal of a register member, once each
+        person = people.pop(rng.randrange(len(people)))
+        kind = "renewal"
+    elif roll < 0.52 and not exact:  # a new household two agents may both call "1st member"
         household = shared.setdefault(commune, f"HGD{commune}{9000 + rng.randrange(3):04d}")
         person = _new_person(rng, commune, household)
-        scheme = "household_hi"
-    elif roll < 0.70:
-        person = _new_person(rng, commune, f"HGD{commune}{rng.randrange(100, 999):04d}")
-        scheme = "household_hi"
     else:
-        person = _new_person(rng, commune, None)
-        scheme = "voluntary_si"
+        person = _new_person(rng, commune, f"HGD{commune}{rng.randrange(100, 9999):04d}")
+    if scheme == "household_hi" and not exact:
+        recorded.append(person)
     body: dict[str, Any] = {
         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "rev": 1,
@@ -344,7 +528,7 @@ def _record(
         amount = quote(request, policy).net_vnd
     except PolicyError:
         amount = 0
-    if rng.random() < 0.06:  # a slip of the pen the server will catch
+    if rng.random() < 0.06 and not exact:  # a slip of the pen the server will catch
         amount -= rng.choice([10_000, 50_000, 100_000])
     body["amount_collected_vnd"] = max(0, amount)
     return body

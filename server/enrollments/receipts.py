@@ -8,6 +8,7 @@ because it is the primary key of ``receipt_use``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -203,3 +204,122 @@ def verify(session: Session, *, code: str) -> Verification:
         point_name=point.name if point else "",
         received_at=revision.received_at,
     )
+
+
+MAX_VOID_RANGE = 1_000
+
+
+def void_unused(
+    session: Session,
+    *,
+    principal: Principal,
+    device: Device,
+    first: int,
+    last: int,
+    reason: str,
+) -> list[int]:
+    """A coordinator voids a device's unused numbers (a lost or returned receipt book).
+
+    Numbers already spent or voided are left as they are; the rest of ``first..last`` must lie
+    in one block of this device. Returns the numbers voided now; each is audited.
+    """
+    if principal.role is Role.AGENT:
+        raise Forbidden("only coordinators and admins void a device's numbers")
+    reason = reason.strip()
+    if not reason:
+        raise RuleViolation("say why the numbers are voided", field="reason")
+    if last < first:
+        raise RuleViolation("the last number is below the first", field="last_number")
+    if last - first + 1 > MAX_VOID_RANGE:
+        raise RuleViolation(f"at most {MAX_VOID_RANGE} numbers at a time", field="last_number")
+    block = session.exec(
+        select(ReceiptBlock).where(
+            ReceiptBlock.device_id == device.id,
+            col(ReceiptBlock.first_number) <= first,
+            col(ReceiptBlock.last_number) >= last,
+        )
+    ).first()
+    if block is None or block.id is None or device.id is None:
+        raise RuleViolation(
+            "these numbers are not all in one receipt block of this device", field="first_number"
+        )
+    # the keys a push of these numbers takes, so a void and a push of one number queue
+    lock_names(session, [f"receipt/{n}" for n in range(first, last + 1)])
+    taken = set(
+        session.exec(
+            select(ReceiptUse.receipt_number).where(
+                col(ReceiptUse.receipt_number) >= first, col(ReceiptUse.receipt_number) <= last
+            )
+        ).all()
+    )
+    free = [n for n in range(first, last + 1) if n not in taken]
+    now = utcnow()
+    for number in free:
+        session.add(
+            ReceiptUse(
+                receipt_number=number,
+                block_id=block.id,
+                device_id=device.id,
+                kind="void",
+                reason=reason,
+                used_at=now,
+                used_by=principal.user_id,
+            )
+        )
+        audit(
+            session,
+            entity="receipt",
+            entity_id=str(number),
+            action="voided",
+            actor_id=principal.user_id,
+            device_id=principal.device_id,
+            detail={"reason": reason, "block_id": block.id, "by_coordinator": True},
+        )
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "a number was used at the same moment; retry", field="first_number"
+        ) from None
+    return free
+
+
+def audit_device_revoked(session: Session, *, principal: Principal, device: Device) -> None:
+    """The revocation itself lives in auth; this leaves it in the receipts' audit trail."""
+    audit(
+        session,
+        entity="device",
+        entity_id=str(device.id),
+        action="revoked",
+        actor_id=principal.user_id,
+        device_id=principal.device_id,
+        detail={"device_key": device.device_key, "user_id": device.user_id},
+    )
+
+
+def device_activity(
+    session: Session, *, device: Device
+) -> tuple[datetime | None, timedelta | None]:
+    """The device's last upload and the outbox lag of that upload.
+
+    The push does not report the device's queue yet, so the lag is what the server can see:
+    the longest wait between capture and arrival among the revisions of the last upload.
+    """
+    last = session.exec(
+        select(func.max(EnrollmentRevision.received_at)).where(
+            EnrollmentRevision.device_id == device.id
+        )
+    ).one()
+    if last is None:
+        return None, None
+    rows = session.exec(
+        select(Enrollment.captured_at, EnrollmentRevision.received_at)
+        .join(Enrollment, col(Enrollment.id) == col(EnrollmentRevision.enrollment_id))
+        .where(
+            EnrollmentRevision.device_id == device.id,
+            col(EnrollmentRevision.received_at) >= last - timedelta(minutes=5),
+        )
+    ).all()
+    lags = [received - captured for captured, received in rows if captured and received]
+    return last, (max(lags) if lags else None)

@@ -1,8 +1,13 @@
-"""Achieved against target over the months of a year, per scheme, as inline SVG (no JS)."""
+"""Achieved against target over the months of a year, per scheme, as inline SVG (no JS).
+
+The chart is drawn for the unit on screen (province, commune or point), and the months of
+the chosen period are drawn stronger.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from markupsafe import Markup, escape
 from sqlmodel import Session
@@ -14,6 +19,7 @@ from server.reports import service as reports_service
 from server.reports.schemas import Level
 from server.web import fmt
 from server.web.i18n import gettext as _
+from server.web.progress import Span
 
 SCHEMES = tuple(s.value for s in Scheme)
 WIDTH, HEIGHT = 420, 190
@@ -27,17 +33,19 @@ class Month:
     target: int | None
 
 
-def monthly(session: Session, *, principal: Principal, year: int) -> dict[str, list[Month]]:
-    """Per scheme, each month's total achieved and target, from the reports service."""
-    level = Level.PROVINCE if principal.is_admin else Level.COMMUNE
+def monthly(
+    session: Session, *, principal: Principal, year: int, level: Level, unit: int | None
+) -> dict[str, list[Month]]:
+    """Per scheme, each month's achieved and target for one unit (or the level's totals)."""
     out: dict[str, list[Month]] = {s: [] for s in SCHEMES}
     for m in range(1, 13):
         report = reports_service.progress_report(
             session, principal=principal, period=Period(year, PeriodKind.MONTH, m), level=level
         )
-        for total in report.totals:
-            if total.scheme in out:
-                out[total.scheme].append(Month(m, total.achieved, total.target))
+        rows = report.totals if unit is None else [r for r in report.rows if r.unit_id == unit]
+        for row in rows:
+            if row.scheme in out:
+                out[row.scheme].append(Month(m, row.achieved, row.target))
     return out
 
 
@@ -48,7 +56,7 @@ def scheme_name(scheme: str) -> str:
     }.get(scheme, scheme)
 
 
-def _svg(scheme: str, months: list[Month], year: int) -> str:
+def _svg(scheme: str, months: list[Month], year: int, span: Span | None) -> str:
     top = max([1] + [m.achieved for m in months] + [m.target or 0 for m in months])
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / 12
@@ -74,8 +82,10 @@ def _svg(scheme: str, months: list[Month], year: int) -> str:
         x = LEFT + step * (m.month - 1)
         bar_y = y(m.achieved)
         tip = f"{m.month:02d}/{year}: {fmt.number(m.achieved)} / {fmt.number(m.target)}"
+        inside = span is not None and span.overlap(*_month_days(year, m.month)) > 0
+        cls = "achieved chosen" if inside else "achieved"
         parts.append(
-            f'<rect class="achieved" x="{x + step * 0.18:.1f}" y="{bar_y:.1f}" '
+            f'<rect class="{cls}" x="{x + step * 0.18:.1f}" y="{bar_y:.1f}" '
             f'width="{step * 0.64:.1f}" height="{TOP + plot_h - bar_y:.1f}">'
             f"<title>{escape(tip)}</title></rect>"
         )
@@ -93,7 +103,20 @@ def _svg(scheme: str, months: list[Month], year: int) -> str:
     return "".join(parts)
 
 
-def year_chart(session: Session, *, principal: Principal, year: int) -> list[tuple[str, Markup]]:
-    """(scheme title, SVG) per scheme; bars are achieved, ticks the month's target."""
-    data = monthly(session, principal=principal, year=year)
-    return [(scheme_name(s), Markup(_svg(s, data[s], year))) for s in SCHEMES if data[s]]
+def _month_days(year: int, month: int) -> tuple[date, date]:
+    period = Period(year, PeriodKind.MONTH, month)
+    return period.start, period.end
+
+
+def year_chart(
+    session: Session,
+    *,
+    principal: Principal,
+    year: int,
+    level: Level,
+    unit: int | None,
+    span: Span | None = None,
+) -> list[tuple[str, Markup]]:
+    """(scheme title, SVG) per scheme for the unit on screen; the chosen months stand out."""
+    data = monthly(session, principal=principal, year=year, level=level, unit=unit)
+    return [(scheme_name(s), Markup(_svg(s, data[s], year, span))) for s in SCHEMES if data[s]]

@@ -21,6 +21,7 @@ DEFAULT_LANGUAGE: Final = "vi"
 CATALOG_DIR = Path(__file__).parent / "i18n"
 
 _current: ContextVar[NullTranslations] = ContextVar("web_translations")
+_language: ContextVar[str] = ContextVar("web_language", default=DEFAULT_LANGUAGE)
 
 
 @cache
@@ -39,7 +40,13 @@ def translations(lang: str) -> NullTranslations:
 
 def activate(lang: str) -> None:
     """Use ``lang`` for the messages of the current request."""
-    _current.set(translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+    chosen = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    _current.set(translations(chosen))
+    _language.set(chosen)
+
+
+def current_language() -> str:
+    return _language.get()
 
 
 def gettext(message: str) -> str:
@@ -52,4 +59,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 _: Callable[[str], str] = gettext
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "activate", "gettext", "ngettext", "translations"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "activate",
+    "current_language",
+    "gettext",
+    "ngettext",
+    "translations",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -18,8 +19,10 @@ from server.org import service as org_service
 from server.reports import export
 from server.reports import service as reports_service
 from server.reports.schemas import Level, ProgressReport, ProgressRow
-from server.web import chart, periods, queries
+from server.web import chart, pace, periods, queries
 from server.web.i18n import gettext as _
+from server.web.pace import OverviewRow
+from server.web.periods import Choice
 from server.web.render import WebRoute, render
 from server.web.session import WebPrincipal
 
@@ -28,21 +31,22 @@ router = APIRouter(route_class=WebRoute)
 
 @dataclass
 class Table:
-    """One table of the page: rows of one level, sorted by shortfall (largest first)."""
+    """One table of the page: rows of one level, in the order the user chose."""
 
     level: Level
     title: str
-    rows: list[ProgressRow]
-    totals: list[ProgressRow]
+    rows: list[OverviewRow]
+    totals: list[OverviewRow]
     drill: str | None  # query parameter a row's link sets, e.g. "point"
 
 
-def by_shortfall(rows: list[ProgressRow]) -> list[ProgressRow]:
-    """Largest shortfall first; units without a target last; then by code."""
-    return sorted(
-        rows,
-        key=lambda r: (r.shortfall is None, -(r.shortfall or 0), r.scheme, r.unit_code),
-    )
+@dataclass
+class Page:
+    tables: list[Table]
+    totals: list[OverviewRow]
+    heading: str
+    chart_level: Level
+    chart_unit: int | None  # None: the totals of the level
 
 
 def _report(session: Session, principal: Principal, period: Period, level: Level) -> ProgressReport:
@@ -53,88 +57,71 @@ def _keep(report: ProgressReport, unit_ids: set[int]) -> list[ProgressRow]:
     return [r for r in report.rows if r.unit_id in unit_ids]
 
 
-def _totals(rows: list[ProgressRow], report: ProgressReport) -> list[ProgressRow]:
-    """The report's totals when the table shows all its rows; else none (a subset)."""
-    return report.totals if len(rows) == len(report.rows) else []
-
-
 def build_tables(
     session: Session,
     *,
     principal: Principal,
-    period: Period,
+    choice: Choice,
     commune: int | None,
     point: int | None,
-) -> tuple[list[Table], list[ProgressRow], str]:
+    order: str = "shortfall",
+) -> Page:
     """The tables for the requested drill-down step, the overall totals and a heading."""
-    tables: list[Table] = []
+    period = choice.period
+    point_ids = {p.id for p in queries.visible_points(session, principal=principal) if p.id}
+    ctx = pace.context(session, principal=principal, choice=choice, point_ids=point_ids)
+
+    def rows(level: Level, report_rows: list[ProgressRow]) -> list[OverviewRow]:
+        return pace.ordered(pace.enrich(ctx, level, report_rows), order)
+
     if point is not None:
         p = org_service.get_point_or_raise(session, principal=principal, point_id=point)
         agents = queries.agents_by_point(session, point_ids=[point])
-        agent_report = _report(session, principal, period, Level.AGENT)
-        rows = _keep(agent_report, set(agents))
-        point_report = _report(session, principal, period, Level.POINT)
-        point_rows = _keep(point_report, {point})
-        tables.append(Table(Level.AGENT, _("Agents"), by_shortfall(rows), [], None))
-        return tables, point_rows, f"{p.code} · {p.name}"
+        agent_rows = rows(
+            Level.AGENT, _keep(_report(session, principal, period, Level.AGENT), set(agents))
+        )
+        point_rows = rows(
+            Level.POINT, _keep(_report(session, principal, period, Level.POINT), {point})
+        )
+        tables = [Table(Level.AGENT, _("Agents"), agent_rows, [], None)]
+        return Page(tables, point_rows, f"{p.code} · {p.name}", Level.POINT, point)
     if commune is not None:
         communes = {c.code: c for c in queries.visible_communes(session, principal=principal)}
         if commune not in communes:
-            raise NotFound(f"no commune {commune}", field="commune")
+            raise NotFound("no such commune", field="commune")
         pts = queries.visible_points(session, principal=principal, commune_code=commune)
         ids = {p.id for p in pts if p.id is not None}
-        point_report = _report(session, principal, period, Level.POINT)
-        agent_report = _report(session, principal, period, Level.AGENT)
         agents = queries.agents_by_point(session, point_ids=sorted(ids))
-        commune_report = _report(session, principal, period, Level.COMMUNE)
-        tables.append(
-            Table(
-                Level.POINT,
-                _("Collection points"),
-                by_shortfall(_keep(point_report, ids)),
-                [],
-                "point",
-            )
+        point_rows = rows(Level.POINT, _keep(_report(session, principal, period, Level.POINT), ids))
+        agent_rows = rows(
+            Level.AGENT, _keep(_report(session, principal, period, Level.AGENT), set(agents))
         )
-        tables.append(
-            Table(
-                Level.AGENT, _("Agents"), by_shortfall(_keep(agent_report, set(agents))), [], None
-            )
+        commune_rows = rows(
+            Level.COMMUNE, _keep(_report(session, principal, period, Level.COMMUNE), {commune})
         )
-        return tables, _keep(commune_report, {commune}), communes[commune].name
+        tables = [
+            Table(Level.POINT, _("Collection points"), point_rows, [], "point"),
+            Table(Level.AGENT, _("Agents"), agent_rows, [], None),
+        ]
+        return Page(tables, commune_rows, communes[commune].name, Level.COMMUNE, commune)
     if principal.is_admin:
         province = _report(session, principal, period, Level.PROVINCE)
-        communes_report = _report(session, principal, period, Level.COMMUNE)
-        tables.append(
-            Table(
-                Level.COMMUNE,
-                _("Communes"),
-                by_shortfall(communes_report.rows),
-                communes_report.totals,
-                "commune",
-            )
-        )
+        commune_rows = rows(Level.COMMUNE, _report(session, principal, period, Level.COMMUNE).rows)
+        commune_totals = pace.totals(commune_rows, ctx.last_year_known)
+        tables = [Table(Level.COMMUNE, _("Communes"), commune_rows, commune_totals, "commune")]
         name = province.rows[0].unit_name if province.rows else ""
-        return tables, province.totals, name
-    point_report = _report(session, principal, period, Level.POINT)
-    agent_report = _report(session, principal, period, Level.AGENT)
-    tables.append(
+        return Page(tables, commune_totals, name, Level.PROVINCE, None)
+    point_rows = rows(Level.POINT, _report(session, principal, period, Level.POINT).rows)
+    agent_rows = rows(Level.AGENT, _report(session, principal, period, Level.AGENT).rows)
+    point_totals = pace.totals(point_rows, ctx.last_year_known)
+    tables = [
+        Table(Level.POINT, _("Collection points"), point_rows, point_totals, "point"),
         Table(
-            Level.POINT,
-            _("Collection points"),
-            by_shortfall(point_report.rows),
-            point_report.totals,
-            "point",
-        )
-    )
-    tables.append(
-        Table(Level.AGENT, _("Agents"), by_shortfall(agent_report.rows), agent_report.totals, None)
-    )
-    return (
-        tables,
-        point_report.totals,
-        ", ".join(c.name for c in queries.visible_communes(session, principal=principal)),
-    )
+            Level.AGENT, _("Agents"), agent_rows, pace.totals(agent_rows, ctx.last_year_known), None
+        ),
+    ]
+    heading = ", ".join(c.name for c in queries.visible_communes(session, principal=principal))
+    return Page(tables, point_totals, heading, Level.COMMUNE, None)
 
 
 @router.get("/overview", response_class=HTMLResponse)
@@ -142,31 +129,54 @@ def overview(
     request: Request,
     principal: WebPrincipal,
     session: SessionDep,
-    period: Annotated[str | None, Query(max_length=8)] = None,
+    period: Annotated[str | None, Query(max_length=10)] = None,
     commune: Annotated[int | None, Query()] = None,
     point: Annotated[int | None, Query()] = None,
+    order: Annotated[str, Query(pattern="^(shortfall|best|worst)$")] = "shortfall",
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> Response:
-    """Achieved against target for the caller's units, sorted by shortfall."""
-    chosen = periods.parse(period)
-    tables, totals, heading = build_tables(
-        session, principal=principal, period=chosen, commune=commune, point=point
+    """Achieved against target for the caller's units, with the pace by today."""
+    choice = periods.choose(period, start, end)
+    page = build_tables(
+        session, principal=principal, choice=choice, commune=commune, point=point, order=order
     )
-    svg = chart.year_chart(session, principal=principal, year=chosen.year)
+    svg = chart.year_chart(
+        session,
+        principal=principal,
+        year=choice.period.year,
+        level=page.chart_level,
+        unit=page.chart_unit,
+        span=choice.span,
+    )
     session.commit()  # the report summary may have been rebuilt
+    keep = {"commune": commune, "point": point, "order": order if order != "shortfall" else None}
+    if choice.kind == "range":
+        keep |= {
+            "from": choice.span.start.isoformat(),
+            "to": (choice.span.end - timedelta(days=1)).isoformat(),
+        }
+    else:
+        keep["period"] = choice.value
     return render(
         request,
         "overview.html",
         {
-            "period": chosen,
-            "period_label": periods.label(chosen),
-            "options": periods.options(chosen),
-            "tables": tables,
-            "totals": totals,
-            "heading": heading,
+            "choice": choice,
+            "period": choice.value,
+            "export_period": choice.period,
+            "period_label": choice.label,
+            "options": periods.choice_options(choice),
+            "tables": page.tables,
+            "totals": page.totals,
+            "heading": page.heading,
             "commune": commune,
             "point": point,
+            "order": order,
+            "query": {k: v for k, v in keep.items() if v is not None},
             "chart": svg,
             "is_admin": principal.is_admin,
+            "today": periods.today(),
         },
     )
 

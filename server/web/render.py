@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -18,9 +19,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from enroll_common.glossary import term, verification_code
 from server.errors import DomainError, NotAuthenticated, RuleViolation
 from server.web import fmt
-from server.web.i18n import LANGUAGES, activate, gettext, ngettext
+from server.web.forms import message
+from server.web.i18n import LANGUAGES, activate, current_language, gettext, ngettext
 from server.web.session import LANG_COOKIE, CsrfFailed, web_settings
 
 log = logging.getLogger("field_enroll.web")
@@ -36,6 +39,14 @@ env = Environment(
 env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.filters.update(
     vnd=fmt.vnd, number=fmt.number, percent=fmt.percent, day=fmt.day, moment=fmt.moment
+)
+env.globals["term"] = lambda group, code: term(group, str(code), current_language())
+env.filters["code"] = verification_code
+env.filters.update(
+    dropkeys=lambda d, *keys: {k: v for k, v in d.items() if k not in keys},
+    dropnone=lambda d: {k: v for k, v in d.items() if v is not None},
+    combine=lambda d, extra: {**d, **extra},
+    prev_day=lambda d: d - timedelta(days=1),
 )
 
 
@@ -64,6 +75,17 @@ def render(
     return HTMLResponse(page, status_code=status)
 
 
+def _back(request: Request) -> str | None:
+    """The page the user came from, when it is one of ours (to go back to the form)."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    if not parts.path.startswith("/web/") or parts.path.startswith("/web/login"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _error_page(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, NotAuthenticated):
         target = request.url.path
@@ -86,8 +108,8 @@ def _error_page(request: Request, exc: DomainError) -> Response:
         {
             "status": exc.status_code,
             "title": titles.get(exc.status_code, gettext("Error")),
-            "detail": exc.detail,
-            "field": exc.field,
+            "detail": message(exc),
+            "back": _back(request),
             "csrf_failed": isinstance(exc, CsrfFailed),
         },
         status=exc.status_code,

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Literal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from enroll_common.sync_wire import EnrollmentStatus, Flag
+from enroll_common.sync_wire import Flag
+from server.auth import users as users_service
+from server.auth.models import Role
 from server.auth.scope import Principal
 from server.deps import SessionDep
 from server.enrollments import service as enrollments
 from server.enrollments.schemas import ReviewRequest
 from server.errors import DomainError, RuleViolation
 from server.privacy.views import record_view
-from server.web import queries
+from server.web import audit_words, queries, search
+from server.web.chart import SCHEMES
+from server.web.forms import FormState, message
 from server.web.i18n import gettext as _
 from server.web.i18n import ngettext
 from server.web.render import WebRoute, render
+from server.web.search import STATUSES, Filters
 from server.web.session import CsrfPrincipal, WebPrincipal
 
 router = APIRouter(route_class=WebRoute)
@@ -62,68 +69,117 @@ def _notice(done: str | None, ok: int, failed: int) -> str | None:
     return text
 
 
-@router.get("/review", response_class=HTMLResponse)
-def queue(
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation(f"{value!r} is not a date", field=name) from None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def filters_from(params: Mapping[str, str]) -> Filters:
+    """The queue's filters from a query string (the URL is the filter's memory)."""
+    status = params.get("status") or "pending"
+    flag = params.get("flag") or None
+    scheme = params.get("scheme") or None
+    return Filters(
+        status=status if status in STATUSES else "pending",
+        q=(params.get("q") or "")[:100],
+        flag=flag if flag in {f.value for f in Flag} else None,
+        scheme=scheme if scheme in SCHEMES else None,
+        point_id=_int(params.get("point_id")),
+        agent_id=_int(params.get("agent_id")),
+        date_from=_date(params.get("from"), "from"),
+        date_to=_date(params.get("to"), "to"),
+    )
+
+
+def _queue_page(
     request: Request,
-    principal: WebPrincipal,
-    session: SessionDep,
-    status: Annotated[str, Query(pattern="^(pending|approved|rejected|returned|all)$")] = "pending",
-    flag: Annotated[Flag | None, Query()] = None,
-    agent_id: Annotated[int | None, Query()] = None,
-    point_id: Annotated[int | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    done: Annotated[str | None, Query(max_length=10)] = None,
-    ok: Annotated[int, Query(ge=0)] = 0,
-    failed: Annotated[int, Query(ge=0)] = 0,
-    errors: Annotated[list[str] | None, Query(max_length=20)] = None,
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    *,
+    page: int = 1,
+    notice: str | None = None,
+    errors: list[str] | None = None,
+    form: FormState | None = None,
 ) -> Response:
-    """Sign-ups waiting for a decision (or any status), newest first, in the caller's scope."""
-    rows, total = enrollments.get_enrollments(
+    rows, total = search.find(
         session,
         principal=principal,
-        status=None if status == "all" else EnrollmentStatus(status),
-        flag=flag.value if flag else None,
-        agent_id=agent_id,
-        point_id=point_id,
+        filters=filters,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    agents = queries.names(session, {r.agent_id for r in rows})
-    points = queries.point_names(session, {r.point_id for r in rows})
-    base = {
-        k: v
-        for k, v in {
-            "status": status,
-            "flag": flag.value if flag else None,
-            "agent_id": agent_id,
-            "point_id": point_id,
-        }.items()
-        if v is not None
-    }
+    points = queries.visible_points(session, principal=principal)
+    agent_rows, _n = users_service.get_users(
+        session, principal=principal, role=Role.AGENT, limit=500, offset=0
+    )
     return render(
         request,
         "review.html",
         {
             "rows": rows,
             "total": total,
-            "agents": agents,
-            "points": points,
-            "status": status,
-            "flag": flag.value if flag else None,
+            "agents": queries.names(session, {r.agent_id for r in rows}),
+            "points": queries.point_names(session, {r.point_id for r in rows}),
+            "point_choices": points,
+            "agent_choices": agent_rows,
+            "f": filters,
+            "status": filters.status,
+            "flag": filters.flag,
             "flags": [f.value for f in Flag],
-            "agent_id": agent_id,
-            "point_id": point_id,
+            "schemes": SCHEMES,
+            "statuses": STATUSES,
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
-            "query": urlencode(base),
-            "notice": _notice(done, ok, failed),
+            "query": urlencode(filters.query()),
+            "notice": notice,
             "errors": errors or [],
+            "form": form,
         },
+        status=422 if form and form.errors else 200,
     )
 
 
-@router.post("/review/bulk")
+@router.get("/review", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    principal: WebPrincipal,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    done: Annotated[str | None, Query(max_length=10)] = None,
+    ok: Annotated[int, Query(ge=0)] = 0,
+    failed: Annotated[int, Query(ge=0)] = 0,
+    errors: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> Response:
+    """Sign-ups waiting for a decision (or found by the search box), newest first, in scope."""
+    filters = filters_from(request.query_params)
+    return _queue_page(
+        request,
+        session,
+        principal,
+        filters,
+        page=page,
+        notice=_notice(done, ok, failed),
+        errors=errors,
+    )
+
+
+def _back_filters(back: str) -> Filters:
+    parts = urlsplit(back)
+    return filters_from(dict(parse_qsl(parts.query)))
+
+
+@router.post("/review/bulk", response_class=HTMLResponse)
 def decide_many(
+    request: Request,
     principal: CsrfPrincipal,
     session: SessionDep,
     decision: Annotated[Decision, Form()],
@@ -132,9 +188,15 @@ def decide_many(
     back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Decide the ticked sign-ups; each one succeeds or fails on its own."""
-    if not ids:
-        raise RuleViolation(_("tick at least one sign-up"), field="ids")
-    body = _request(decision, reason, None)
+    form = FormState("bulk", {"reason": reason, "decision": decision})
+    form.ticked = set(ids or [])
+    try:
+        if not ids:
+            raise RuleViolation(_("tick at least one sign-up"), field="ids")
+        body = _request(decision, reason, None)
+    except DomainError as exc:
+        form.fail(exc, "reason")
+        return _queue_page(request, session, principal, _back_filters(back), form=form)
     ok, problems = 0, []
     for enrollment_id in ids:
         try:
@@ -142,7 +204,7 @@ def decide_many(
                 _decide(session, principal, enrollment_id, body)
             ok += 1
         except DomainError as exc:
-            problems.append(f"{enrollment_id[:8]}: {exc.detail}")
+            problems.append(f"{_who(session, principal, enrollment_id)}: {message(exc)}")
     session.commit()
     query = {"done": decision, "ok": ok, "failed": len(problems), "errors": problems}
     target = back if back.startswith("/web/review") else "/web/review"
@@ -150,8 +212,20 @@ def decide_many(
     return RedirectResponse(f"{target}{sep}{urlencode(query, doseq=True)}", status_code=303)
 
 
-@router.post("/review/{enrollment_id}")
+def _who(session: Session, principal: Principal, enrollment_id: str) -> str:
+    """A sign-up named by its person, not by its internal id."""
+    try:
+        row = enrollments.get_enrollment_or_raise(
+            session, principal=principal, enrollment_id=enrollment_id
+        )
+    except DomainError:
+        return _("a sign-up")
+    return f"{row.full_name} ({_('receipt')} {row.receipt_number})"
+
+
+@router.post("/review/{enrollment_id}", response_class=HTMLResponse)
 def decide_one(
+    request: Request,
     principal: CsrfPrincipal,
     session: SessionDep,
     enrollment_id: str,
@@ -161,7 +235,14 @@ def decide_one(
     back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Approve, reject or return one sign-up (the rev guards against a newer correction)."""
-    _decide(session, principal, enrollment_id, _request(decision, reason, rev))
+    try:
+        _decide(session, principal, enrollment_id, _request(decision, reason, rev))
+    except DomainError as exc:
+        session.rollback()
+        form = FormState("decide", {"reason": reason, "decision": decision}).fail(exc, "reason")
+        if back.startswith("/web/review"):
+            return _queue_page(request, session, principal, _back_filters(back), form=form)
+        return _detail_page(request, session, principal, enrollment_id, form=form)
     session.commit()
     query = urlencode({"done": decision, "ok": 1})
     target = back if back.startswith("/web/") else "/web/review"
@@ -179,6 +260,18 @@ def detail(
     ok: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     """One sign-up: the amount breakdown, its revisions and its audit trail."""
+    return _detail_page(request, session, principal, enrollment_id, notice=_notice(done, ok, 0))
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    enrollment_id: str,
+    *,
+    notice: str | None = None,
+    form: FormState | None = None,
+) -> Response:
     row = enrollments.get_enrollment_or_raise(
         session, principal=principal, enrollment_id=enrollment_id
     )
@@ -197,6 +290,9 @@ def detail(
             "answer": answer,
             "names": queries.names(session, people),
             "point": queries.point_names(session, {row.point_id}).get(row.point_id, ""),
-            "notice": _notice(done, ok, 0),
+            "notice": notice,
+            "form": form,
+            "audit": [audit_words.describe(a) for a in full.audit],
         },
+        status=422 if form and form.errors else 200,
     )

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from server.config import Settings
 from server.deps import AuthDep, SessionDep
 from server.errors import NotAuthenticated, NotFound, TooManyRequests
-from server.web import collection, devices, overview, renewals, review, session, targets
+from server.web import collection, devices, overview, renewals, review, session, targets, weekly
 from server.web import provisioning as provisioning_pages
 from server.web.i18n import LANGUAGES, gettext
 from server.web.render import WebRoute, render
@@ -113,7 +113,14 @@ def home(_: WebPrincipal) -> Response:
     return RedirectResponse("/web/overview", status_code=303)
 
 
-for sub in (overview.router, review.router, targets.router, devices.router, renewals.router):
+for sub in (
+    overview.router,
+    review.router,
+    targets.router,
+    devices.router,
+    renewals.router,
+    weekly.router,
+):
     router.include_router(sub)
 router.include_router(provisioning_pages.router)
 router.include_router(collection.router)

@@ -15,7 +15,7 @@ from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
 from server.auth.scope import Principal
 from server.deps import SessionDep
-from server.errors import RuleViolation
+from server.errors import DomainError, NotFound, RuleViolation
 from server.org import service as org_service
 from server.org.models import CollectionPoint
 from server.targets import importer
@@ -23,6 +23,7 @@ from server.targets import service as targets_service
 from server.targets.models import Metric, TargetKind
 from server.targets.schemas import SplitRequest, TargetKey
 from server.web import periods, queries
+from server.web.forms import message
 from server.web.i18n import ngettext
 from server.web.render import WebRoute, render
 from server.web.session import CsrfPrincipal, WebPrincipal
@@ -43,6 +44,8 @@ class SplitForm:
     total: int | None
     weights: dict[int, str]
     reason: str
+    total_text: str = ""
+    errors: dict[str, str] | None = None
 
 
 @dataclass
@@ -133,6 +136,7 @@ def _page(
     import_report: importer.ImportReport | None = None,
     notice: str | None = None,
     status: int = 200,
+    set_form: dict[str, dict[str, str]] | None = None,
 ) -> Response:
     points = queries.visible_points(session, principal=principal)
     point: CollectionPoint | None = None
@@ -190,6 +194,7 @@ def _page(
             "kinds": [k.value for k in TargetKind],
             "metrics": [m.value for m in Metric],
             "notice": notice,
+            "set_form": set_form or {"values": {}, "errors": {}},
         },
         status=status,
     )
@@ -264,16 +269,38 @@ def split(
 ) -> Response:
     """Preview (nothing written) or save a split of the point's target among its agents."""
     org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
-    form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
-    data = _split_request(point_id, form)
-    if action == "save":
-        _, parts = targets_service.split_target(session, principal=principal, data=data)
-        session.commit()
-        return RedirectResponse(
-            f"/web/targets?point={point_id}&period={data.period}&saved={len(parts)}",
-            status_code=303,
+    try:
+        form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
+        data = _split_request(point_id, form)
+        if action == "save":
+            _, parts = targets_service.split_target(session, principal=principal, data=data)
+            session.commit()
+            return RedirectResponse(
+                f"/web/targets?point={point_id}&period={data.period}&saved={len(parts)}",
+                status_code=303,
+            )
+        preview = preview_split(session, principal=principal, data=data)
+    except DomainError as exc:
+        session.rollback()
+        kept = SplitForm(
+            period=period,
+            scheme=scheme,
+            kind=kind,
+            metric=metric,
+            method="weights" if method == "weights" else "even",
+            total=None,
+            weights=dict(zip(agent_ids or [], weights or [], strict=False)),
+            reason=reason,
+            total_text=total,
+            errors={exc.field or "period": message(exc)},
         )
-    preview = preview_split(session, principal=principal, data=data)
+        try:
+            shown = periods.parse(period)
+        except DomainError:
+            shown = periods.parse(str(periods.today().year))
+        return _page(
+            request, session, principal, point_id=point_id, period=shown, form=kept, status=422
+        )
     return _page(
         request,
         session,
@@ -285,34 +312,70 @@ def split(
     )
 
 
-@router.post("/targets/{point_id}/set")
+@router.post("/targets/{point_id}/set", response_class=HTMLResponse)
 def set_point_target(
+    request: Request,
     principal: CsrfPrincipal,
     session: SessionDep,
     point_id: int,
     period: Annotated[str, Form(max_length=8)],
     scheme: Annotated[Scheme, Form()],
-    value: Annotated[int, Form(ge=0, le=10**15)],
+    value: Annotated[str, Form(max_length=20)] = "",
     kind: Annotated[Literal["new", "renewal", "all"], Form()] = "all",
     metric: Annotated[Literal["participants", "amount_vnd"], Form()] = "participants",
-    agent_id: Annotated[int | None, Form()] = None,
+    agent_id: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Set or revise one target of the point (or of one of its agents)."""
+    org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
+    kept = {
+        "period": period,
+        "scheme": scheme.value,
+        "kind": kind,
+        "metric": metric,
+        "agent_id": agent_id,
+        "value": value,
+        "reason": reason,
+    }
     try:
-        key = TargetKey(period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric))
-    except ValidationError as exc:
-        raise _invalid(exc, "period") from None
-    targets_service.set_target(
-        session,
-        principal=principal,
-        key=key,
-        point_id=point_id,
-        agent_id=agent_id,
-        value=value,
-        reason=reason,
-        source="web",
-    )
+        try:
+            amount = int(value.strip().replace(".", "").replace(",", ""))
+        except ValueError:
+            raise RuleViolation("not a whole number", field="value") from None
+        if not 0 <= amount <= 10**15:
+            raise RuleViolation("out of range", field="value")
+        try:
+            key = TargetKey(
+                period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric)
+            )
+        except ValidationError as exc:
+            raise _invalid(exc, "period") from None
+        targets_service.set_target(
+            session,
+            principal=principal,
+            key=key,
+            point_id=point_id,
+            agent_id=int(agent_id) if agent_id.isdigit() else None,
+            value=amount,
+            reason=reason,
+            source="web",
+        )
+    except DomainError as exc:
+        session.rollback()
+        set_form = {"values": kept, "errors": {exc.field or "value": message(exc)}}
+        try:
+            shown = periods.parse(period)
+        except DomainError:
+            shown = periods.parse(str(periods.today().year))
+        return _page(
+            request,
+            session,
+            principal,
+            point_id=point_id,
+            period=shown,
+            set_form=set_form,
+            status=422,
+        )
     session.commit()
     return RedirectResponse(
         f"/web/targets?point={point_id}&period={key.period}&saved=1", status_code=303
@@ -369,4 +432,21 @@ def import_file(
         period=periods.parse(str(periods.today().year)),
         import_report=report,
         status=200 if report.valid else 422,
+    )
+
+
+@router.get("/targets/template.{fmt}")
+def import_template(_: WebPrincipal, fmt: str) -> Response:
+    """The import template for a browser session (the API's needs a bearer token)."""
+    kinds: dict[str, Literal["csv", "xlsx"]] = {"csv": "csv", "xlsx": "xlsx"}
+    if fmt not in kinds:
+        raise NotFound("no such template")
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    return Response(
+        importer.template(kinds[fmt]),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="targets-template.{fmt}"'},
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from server.enrollments.models import Enrollment
 from server.targets.models import Target
@@ -212,6 +212,12 @@ def test_screenshots_of_main_pages(page, live_server, scene, client) -> None:
     shot("targets")
     page.goto(f"{base}/web/agents/{w['agent1']}")
     shot("devices")
+    page.goto(f"{base}/web/review?status=all&q=nguyen+thi")
+    shot("search")
+    page.goto(f"{base}/web/weekly?week=2025-W38")
+    page.emulate_media(media="print")
+    shot("weekly-print")
+    page.emulate_media(media="screen")
 
 
 def test_screenshots_of_demo_province(page, live_server, engine, settings) -> None:
@@ -224,15 +230,13 @@ def test_screenshots_of_demo_province(page, live_server, engine, settings) -> No
     with Session(engine) as s:
         seed_demo(s, Passwords(settings), secret=settings.resolved_secret())
         s.commit()
-        latest = s.exec(
-            select(Enrollment.payment_date).order_by(col(Enrollment.payment_date).desc())
-        ).first()
-        period = str(latest.year) if latest else "2025"  # the year the demo's sign-ups are in
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     _login(page, base, "admin", DEMO_PASSWORD)
-    page.wait_for_url(re.compile(r"/web/overview"))
-    page.goto(f"{base}/web/overview?period={period}")
+    page.wait_for_url(re.compile(r"/web/overview"))  # opens on the year to date
     page.screenshot(path=str(SHOTS / "admin-province.png"))
-    page.goto(f"{base}/web/overview?period={period}&commune=24373")
+    page.goto(f"{base}/web/overview?commune=24373&order=worst")
     page.screenshot(path=str(SHOTS / "admin-commune.png"))
+    page.goto(f"{base}/web/overview?commune=24373")
+    page.locator("#chart-h").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "demo-chart.png"))

@@ -154,7 +154,8 @@ def test_review_bulk_approves_ticked_and_reports_failures(client: TestClient, en
     assert r.status_code == 200
     assert [_status(engine, i) for i in scene.signups[:3]] == ["approved"] * 3
     assert _status(engine, scene.other) == "pending"
-    assert scene.other[:8] in r.text  # reported as not decided, and nothing about it shown
+    assert "một hồ sơ:" in r.text  # reported as not decided, and nothing about it shown
+    assert scene.other[:8] not in r.text  # no internal ids in messages
     assert "Trần Văn Khác" not in r.text
 
 
