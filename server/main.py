@@ -22,6 +22,8 @@ from server.filing.routes import router as filing_router
 from server.followup.routes import router as followup_router
 from server.health import router as health_router
 from server.ingest.admission import PushAdmission
+from server.ingest.routes import document_push_body
+from server.ingest.routes import router as push_router
 from server.middleware import BodyLimitMiddleware, make_request_id, valid_request_id
 from server.observability.metrics import router as metrics_router
 from server.observability.metrics import track_pool
@@ -34,7 +36,6 @@ from server.provisioning.routes import router as provisioning_router
 from server.replica import install_replica
 from server.reports.export_routes import router as report_exports_router
 from server.reports.routes import router as reports_router
-from server.sync.routes import document_push_body
 from server.sync.routes import router as sync_router
 from server.sync.settings import SyncSettings
 from server.targets.routes import router as targets_router
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.include_router(filing_router)
     app.include_router(cash_router)
     app.include_router(followup_router)
-    for router in (sync_router, enrollments_router, participants_router):
+    for router in (push_router, sync_router, enrollments_router, participants_router):
         app.include_router(router)
     app.include_router(first_block_router)
 

@@ -1,78 +1,16 @@
-"""Push and pull: the two calls a device makes to sync."""
+"""Pull: what a device fetches when it syncs (its push is ``server.ingest.routes``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query
 
-from enroll_common.sync_wire import PullPage, PushBatch, PushResponse
-from server.deps import CurrentPrincipal, SessionDep, SettingsDep
-from server.ingest import push_body
-from server.observability import observe_push
+from enroll_common.sync_wire import PullPage
+from server.deps import CurrentPrincipal, SessionDep
 from server.sync import service
-from server.sync.settings import SyncSettings
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
-
-
-def sync_settings(request: Request) -> SyncSettings:
-    """Read from the environment once per app; tests may set ``app.state.sync_settings``."""
-    found = getattr(request.app.state, "sync_settings", None)
-    if not isinstance(found, SyncSettings):
-        found = SyncSettings()
-        request.app.state.sync_settings = found
-    return found
-
-
-def document_push_body(schema: dict[str, Any]) -> dict[str, Any]:
-    """Put the typed push body (``PushBatch`` and the record's models) into the components;
-    the route parses the raw body itself, in one pass, so FastAPI does not see the model."""
-    body = PushBatch.model_json_schema(ref_template="#/components/schemas/{model}")
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(body.pop("$defs", {}))
-    components["PushBatch"] = body
-    return schema
-
-
-@router.post(
-    "/push",
-    response_model=PushResponse,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushBatch"}}},
-        }
-    },
-)
-async def push(
-    request: Request,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> PushResponse | Response:
-    """Store a batch of sign-ups; one answer per record, in request order."""
-    body = await request.body()
-    if await request.is_disconnected():
-        # The device gave up while its batch was queued: its retry is the same batch, so
-        # storing this one now would only delay the others (the answer could not arrive).
-        return Response(status_code=499)
-    max_age_days = sync_settings(request).max_record_age_days
-
-    def work() -> PushResponse:
-        result = push_body(
-            session,
-            principal=principal,
-            body=body,
-            max_age_days=max_age_days,
-            secret=settings.resolved_secret(),
-        )
-        session.commit()
-        observe_push(result)
-        return result
-
-    return await run_in_threadpool(work)
 
 
 @router.get("/pull", response_model=PullPage)

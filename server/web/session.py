@@ -28,6 +28,7 @@ from server.config import Settings
 from server.dbtypes import utcnow
 from server.deps import AuthDep, SessionDep
 from server.errors import DomainError, Forbidden, NotAuthenticated
+from server.observability import annotate
 from server.web.settings import WebSettings
 
 SESSION_COOKIE = "fe_session"
@@ -177,6 +178,7 @@ def current_principal(
         principal = auth_service.authenticate(ctx, session, access_token=token)
     except DomainError:
         raise NotAuthenticated("your session has ended; log in again") from None
+    annotate(user=principal.user.username, device=principal.device_id)  # on every log line
     if session.dirty:
         session.commit()  # last_seen_at only
     if principal.role is Role.AGENT:
