@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from enroll_common.glossary import TERMS
 from server.reports.schemas import Level, ProgressReport, ProgressRow
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")  # Vietnam keeps no daylight saving time
@@ -148,7 +149,7 @@ LEVEL_TITLES = {
     Level.COMMUNE: "Xã, phường",
     Level.PROVINCE: "Tỉnh",
 }
-SCHEME_TITLES = {"voluntary_si": "BHXH tự nguyện", "household_hi": "BHYT hộ gia đình"}
+SCHEME_TITLES = {code: word for code, (word, _) in TERMS["scheme"].items()}
 
 # (Vietnamese header, English key, value getter, kind: int | pct | text)
 Column = tuple[str, str, Callable[[ProgressRow], Any], str]
@@ -170,7 +171,7 @@ COLUMNS: list[Column] = [
     ("Cùng kỳ năm trước", "last_year", lambda r: r.last_year, "int"),
     ("Tăng/giảm", "change", lambda r: r.change, "int"),
     ("Tăng/giảm (%)", "change_percent", lambda r: r.change_percent, "pct"),
-    ("Đến hạn tái tục", "due_renewal", lambda r: r.due_renewal, "int"),
+    ("Đến hạn gia hạn", "due_renewal", lambda r: r.due_renewal, "int"),
     ("Tỷ lệ bao phủ dân số (%)", "coverage_percent", lambda r: r.coverage_percent, "pct"),
     ("Tỷ lệ LLLĐ tham gia (%)", "labour_force_percent", lambda r: r.labour_force_percent, "pct"),
 ]

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from enroll_common.glossary import TERMS
 from enroll_common.periods import Period
 from server.auth.models import Role, User
 from server.auth.scope import Principal, point_filter
@@ -21,13 +22,9 @@ from server.org.models import CollectionPoint, Commune
 from server.reports import reference
 from server.reports.export import SCHEME_TITLES, Sheet, csv_bytes, vn_time, xlsx_bytes
 
-STATUS_TITLES = {
-    "approved": "Đã duyệt",
-    "pending": "Chờ duyệt",
-    "rejected": "Bị từ chối",
-    "returned": "Trả lại để sửa",
-}
-KIND_TITLES = {"new": "Tăng mới", "renewal": "Tái tục"}
+# The glossary's words, capitalised as a cell starts (the same words as the pages and CLI).
+STATUS_TITLES = {code: word.capitalize() for code, (word, _) in TERMS["status"].items()}
+KIND_TITLES = {code: word.capitalize() for code, (word, _) in TERMS["kind"].items()}
 SEX_TITLES = {"male": "Nam", "female": "Nữ"}
 MAX_EXPORT_ROWS = 200_000
 
@@ -55,7 +52,7 @@ SIGN_UP_COLUMNS: list[tuple[str, str, str]] = [
     ("Địa chỉ", "address", "text"),
     ("Mã hộ gia đình", "household_code", "text"),
     ("Loại hình", "scheme", "text"),
-    ("Tăng mới/tái tục", "kind", "text"),
+    ("Tham gia mới/gia hạn", "kind", "text"),
     ("Số tháng", "months", "int"),
     ("Số tiền thu (đồng)", "amount_vnd", "int"),
     ("Điều chỉnh (đồng)", "adjustment_vnd", "int"),
@@ -192,7 +189,7 @@ COMMISSION_COLUMNS: list[tuple[str, str, str]] = [
     ("Mã nhân viên thu", "agent_code", "text"),
     ("Nhân viên thu", "agent_name", "text"),
     ("Loại hình", "scheme", "text"),
-    ("Tăng mới/tái tục", "kind", "text"),
+    ("Tham gia mới/gia hạn", "kind", "text"),
     ("Số hồ sơ", "sign_ups", "int"),
     ("Số tiền thu (đồng)", "amount_vnd", "int"),
     ("Thù lao (đồng)", "commission_vnd", "int"),

@@ -14,7 +14,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("Đang tham gia cuối năm trước", "in_force_year_start", "int"),
     ("Tăng/giảm so với cuối năm trước", "increase", "int"),
     ("Tăng mới (từ đầu năm)", "new", "int"),
-    ("Đóng tiếp/tái tục (từ đầu năm)", "renewed", "int"),
+    ("Gia hạn (từ đầu năm)", "renewed", "int"),
     ("Số thu từ đầu năm (đồng)", "revenue_vnd", "int"),
     ("Kế hoạch thu năm (đồng)", "revenue_plan_vnd", "int"),
     ("Tỷ lệ đạt kế hoạch thu (%)", "revenue_percent", "pct"),

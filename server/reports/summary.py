@@ -7,7 +7,7 @@ minus sign before, to the summary rows with one grouped upsert. A person's share
 on its own because every count in the summary is a sum over people (see ``ProgressSummary``),
 so reports read current figures without any rebuild. ``rebuild`` recomputes a whole
 province-year from scratch: the repair (``enroll-server report --refresh``), and the first
-report of a province-year that was never built (a database migrated from before 0006).
+report of a province-year that was never built (a database migrated from before 0007).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ KEY = [
     "kind",
     "status",
 ]
-"""One summary row per key (unique index since migration 0006)."""
+"""One summary row per key (unique index since migration 0007)."""
 COUNTS = ["sign_ups", "amount_vnd", "participants_all", "participants_kind", "due_renewal"]
 _COLUMNS = KEY + COUNTS
 GRAINS = ("month", "quarter", "year")

@@ -145,7 +145,7 @@ def test_every_released_revision_is_in_the_manifest():
     assert missing == []
 
 
-def test_0007_repairs_a_database_migrated_with_the_first_0005(empty_url):
+def test_0006_repairs_a_database_migrated_with_the_first_0005(empty_url):
     """A database that ran 0005 before its in-place edit ends identical to a new one."""
     upgrade(empty_url, "0004")
     engine = create_engine(empty_url)
@@ -192,9 +192,9 @@ def test_0007_repairs_a_database_migrated_with_the_first_0005(empty_url):
         engine.dispose()
 
 
-def test_0007_leaves_a_current_summary_alone(empty_url):
-    """On a database already in 0005's current shape, 0007 changes nothing of the summary
-    (so it is safe after 0006, whose key index it must not drop)."""
+def test_0006_leaves_a_current_summary_alone(empty_url):
+    """On a database already in 0005's current shape, 0006 changes nothing of the summary
+    (so it is safe after 0007, whose key index it must not drop)."""
     upgrade(empty_url, "0005")
     engine = create_engine(empty_url)
     try:
@@ -206,7 +206,7 @@ def test_0007_leaves_a_current_summary_alone(empty_url):
                     "(66, 2025, 'w', '2025-09-01 00:00:00+00:00', 5, 0)"
                 )
             )
-        upgrade(empty_url, "0007")
+        upgrade(empty_url, "0006")
         indexes = {i["name"] for i in inspect(engine).get_indexes("progress_summary")}
         assert "ix_marker" in indexes
         with engine.connect() as conn:

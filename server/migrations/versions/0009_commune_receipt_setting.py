@@ -1,7 +1,7 @@
 """per-commune setting: automatic first receipt block for a new agent device
 
 Revision ID: 0009
-Revises: 0010
+Revises: 0008
 Create Date: 2026-11-30 06:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import server.dbtypes
 
 revision: str = "0009"
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """rebuild the progress summary tables; device provisioning codes
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30 05:20:00.000000
 
@@ -10,8 +10,8 @@ code no longer reads. The summary is derived data (rebuilt from sign-ups on the 
 so this revision, when it finds that old shape (a ``month`` column, no ``period``), drops
 both summary tables and creates them in 0005's current shape: every database, whichever
 0005 it ran, ends identical. A database already in the current shape is left alone, so
-this revision is safe on either side of 0006 (which adds the summary's key index); it must
-run before 0006 to repair an old-shape database, since 0006 indexes ``period``.
+this revision is safe on either side of 0007 (which adds the summary's key index); it must
+run before 0007 to repair an old-shape database, since 0007 indexes ``period``.
 
 It also adds ``provisioning_code`` (one-time codes that register an agent's device).
 """
@@ -25,7 +25,7 @@ from alembic import op
 
 import server.dbtypes
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """collection organisations, filing and cash
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 05:24:30.214722
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import server.dbtypes
 
-revision: str = "0010"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,8 +6,8 @@ current in their own transactions (server/reports/summary.py), which needs one r
 province-year is rebuilt once, in full, by its first report (or by
 ``enroll-server report --refresh``) and maintained from then on.
 
-Revision ID: 0006
-Revises: 0007
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 06:20:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0007"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
