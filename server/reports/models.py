@@ -48,6 +48,20 @@ class CommissionRate(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+SUMMARY_KEY = (
+    "province_code",
+    "year",
+    "period",
+    "commune_code",
+    "point_id",
+    "agent_id",
+    "scheme",
+    "kind",
+    "status",
+)
+"""One summary row per key: the conflict target of the summary's upserts."""
+
+
 class ProgressSummary(SQLModel, table=True):
     """Sign-ups pre-aggregated per period, agent, point, scheme, kind and status.
 
@@ -63,19 +77,7 @@ class ProgressSummary(SQLModel, table=True):
     __tablename__ = "progress_summary"
     __table_args__ = (
         Index("ix_progress_summary_province_code_period", "province_code", "period"),
-        Index(
-            "uq_progress_summary_key",
-            "province_code",
-            "year",
-            "period",
-            "commune_code",
-            "point_id",
-            "agent_id",
-            "scheme",
-            "kind",
-            "status",
-            unique=True,
-        ),
+        Index("uq_progress_summary_key", *SUMMARY_KEY, unique=True),
         # Rows a change emptied, found without a scan (see server.reports.summary).
         Index(
             "ix_progress_summary_empty",

@@ -39,22 +39,12 @@ from sqlmodel import Session, col
 
 from server.dbtypes import member_of, utcnow
 from server.enrollments.models import Enrollment
-from server.reports.models import ProgressRefresh, ProgressSummary
+from server.reports.models import SUMMARY_KEY, ProgressRefresh, ProgressSummary
 
 ACCEPTED = ("approved", "pending")
 _REBUILD_LOCK = 7_300_002
 
-KEY = [
-    "province_code",
-    "year",
-    "period",
-    "commune_code",
-    "point_id",
-    "agent_id",
-    "scheme",
-    "kind",
-    "status",
-]
+KEY = list(SUMMARY_KEY)
 """One summary row per key (unique index since migration 0007)."""
 COUNTS = ["sign_ups", "amount_vnd", "participants_all", "participants_kind", "due_renewal"]
 _COLUMNS = KEY + COUNTS
