@@ -26,14 +26,12 @@ class PushAdmission:
         self.limit = limit
         self.retry_after_s = retry_after_s
         self.in_flight = 0
-        self.shed = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PUSH_PATH:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            self.shed += 1
             observe_push_shed()
             await self._turn_away(scope, send)
             return

@@ -20,15 +20,6 @@ from server.sync.settings import SyncSettings
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
-def sync_settings(request: Request) -> SyncSettings:
-    """Read from the environment once per app; tests may set ``app.state.sync_settings``."""
-    found = getattr(request.app.state, "sync_settings", None)
-    if not isinstance(found, SyncSettings):
-        found = SyncSettings()
-        request.app.state.sync_settings = found
-    return found
-
-
 def document_push_body(schema: dict[str, Any]) -> dict[str, Any]:
     """Put the typed push body (``PushBatch`` and the record's models) into the components;
     the route parses the raw body itself, in one pass, so FastAPI does not see the model."""
@@ -61,7 +52,8 @@ async def push(
         # The device gave up while its batch was queued: its retry is the same batch, so
         # storing this one now would only delay the others (the answer could not arrive).
         return Response(status_code=499)
-    max_age_days = sync_settings(request).max_record_age_days
+    sync: SyncSettings = request.app.state.sync_settings  # validated at start-up
+    max_age_days = sync.max_record_age_days
 
     def work() -> PushResponse:
         result = push_body(

@@ -16,7 +16,3 @@ def verification_code(key: bytes, *, enrollment_id: str, content_hash: str, seq:
     """10 base32 characters (50 bits): short enough to read out, too many to guess."""
     mac = hmac.new(key, f"{enrollment_id}|{content_hash}|{seq}".encode(), hashlib.sha256)
     return base64.b32encode(mac.digest()).decode()[:10]
-
-
-def format_code(code: str) -> str:
-    return f"{code[:5]}-{code[5:]}"

@@ -15,11 +15,12 @@ from sqlalchemy import Table, and_, bindparam, case, func, insert, select, text,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from enroll_common.glossary import verification_code as printed_code
 from enroll_common.sync_wire import Accepted, EnrollmentStatus, QuoteLineOut
 from server.dbtypes import member_of
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision, ReceiptUse
 from server.ingest.decide import Acceptance, Judge
-from server.ingest.verification import format_code, verification_code
+from server.ingest.verification import verification_code
 from server.ingest.view import BatchView, RegisterEntry
 from server.participants.models import Participant
 from server.participants.service import publish_rows
@@ -115,7 +116,7 @@ def _answer(a: Acceptance, now: datetime) -> Accepted:
         ],
         policy_versions=dict(q.policy_versions),
         flags=a.priced.flags,
-        verification_code=format_code(a.code),
+        verification_code=printed_code(a.code),
         received_at=now,
     )
 
