@@ -6,15 +6,14 @@ English with ``--lang en`` or an English locale (``LANG=en_…``), as the dashbo
 
 from __future__ import annotations
 
-import io
 import os
 from functools import cache
 from pathlib import Path
 from typing import Final
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
+
+from enroll_common.catalogs import compile_catalog
 
 LANGUAGES: Final = ("vi", "en")
 DEFAULT_LANGUAGE: Final = "vi"
@@ -26,15 +25,7 @@ _active: list[NullTranslations] = []
 @cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalog of one language (English falls back to the msgids)."""
-    po = CATALOG_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang not in LANGUAGES or not po.exists():
-        return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
-    buf = io.BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(fp=buf)
+    return compile_catalog(CATALOG_DIR, lang, LANGUAGES)
 
 
 def language_from_env() -> str:
