@@ -23,6 +23,7 @@ from server.targets.schemas import (
     TargetSet,
     TargetWarning,
 )
+from server.targets.warnings import target_warnings
 
 router = APIRouter(prefix="/api/v1/targets", tags=["targets"])
 
@@ -98,7 +99,7 @@ def list_warnings(
     period: Annotated[str, Query(description="Check every target inside this period.")],
 ) -> list[TargetWarning]:
     """Agents' targets not adding up to their point's, months not adding up to quarters."""
-    return service.target_warnings(
+    return target_warnings(
         session, principal=principal, period=parse_period(_period_or_422(period))
     )
 

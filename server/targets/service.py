@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from server.errors import Forbidden, NotFound, RuleViolation
 from server.org import service as org_service
 from server.org.models import CollectionPoint, Commune
 from server.targets.models import Target, TargetRevision, TargetScope, scope_key
-from server.targets.schemas import SplitRequest, TargetKey, TargetPublic, TargetWarning
+from server.targets.schemas import SplitRequest, TargetKey, TargetPublic
 from server.targets.split import split_largest_remainder
 
 # --- scope -------------------------------------------------------------------------------
@@ -364,78 +363,3 @@ def split_target(
         )
         out.append(target)
     return total, out
-
-
-# --- consistency warnings ----------------------------------------------------------------
-
-
-def target_warnings(
-    session: Session, *, principal: Principal, period: Period
-) -> list[TargetWarning]:
-    """Where agents' targets do not add up to their point's, or finer periods' targets do
-    not add up to the coarser period's (months to a quarter, quarters to a year)."""
-    rows = session.exec(
-        readable_targets(principal).where(
-            col(Target.period_start) >= period.start, col(Target.period_end) <= period.end
-        )
-    ).all()
-    by_key: dict[tuple[str, str, str, str, int, int | None], int] = {
-        (t.period, t.scheme, t.kind, t.metric, t.point_id, t.agent_id): t.value for t in rows
-    }
-    warnings: list[TargetWarning] = []
-    agent_sums: dict[tuple[str, str, str, str, int], int] = defaultdict(int)
-    for (per, scheme, kind, metric, point_id, agent_id), value in by_key.items():
-        if agent_id is not None:
-            agent_sums[(per, scheme, kind, metric, point_id)] += value
-    for (per, scheme, kind, metric, point_id), actual in sorted(agent_sums.items()):
-        expected = by_key.get((per, scheme, kind, metric, point_id, None))
-        if expected is not None and expected != actual:
-            warnings.append(
-                TargetWarning(
-                    type="agents_not_adding_up",
-                    detail=(
-                        f"agents' {scheme} {kind} {metric} targets for {per} at point "
-                        f"{point_id} add up to {actual}, the point's target is {expected}"
-                    ),
-                    period=per,
-                    scheme=scheme,
-                    kind=kind,
-                    metric=metric,
-                    point_id=point_id,
-                    expected=expected,
-                    actual=actual,
-                    difference=actual - expected,
-                )
-            )
-    for (per, scheme, kind, metric, point_id, agent_id), expected in sorted(
-        by_key.items(), key=lambda kv: (kv[0][4], kv[0][5] or 0, kv[0][0], kv[0][1:4])
-    ):
-        children = parse_period(per).children()
-        found = [
-            by_key[(str(c), scheme, kind, metric, point_id, agent_id)]
-            for c in children
-            if (str(c), scheme, kind, metric, point_id, agent_id) in by_key
-        ]
-        if not found or sum(found) == expected:
-            continue
-        actual = sum(found)
-        whose = f"agent {agent_id} at point {point_id}" if agent_id else f"point {point_id}"
-        warnings.append(
-            TargetWarning(
-                type="periods_not_adding_up",
-                detail=(
-                    f"{len(found)} of {len(children)} sub-period {scheme} {kind} {metric} "
-                    f"targets of {whose} add up to {actual}, the {per} target is {expected}"
-                ),
-                period=per,
-                scheme=scheme,
-                kind=kind,
-                metric=metric,
-                point_id=point_id,
-                agent_id=agent_id,
-                expected=expected,
-                actual=actual,
-                difference=actual - expected,
-            )
-        )
-    return warnings

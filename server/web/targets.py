@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -21,107 +19,23 @@ from server.org.models import CollectionPoint
 from server.targets import importer
 from server.targets import service as targets_service
 from server.targets.models import Metric, TargetKind
-from server.targets.schemas import SplitRequest, TargetKey
+from server.targets.schemas import TargetKey
+from server.targets.warnings import target_warnings
 from server.web import periods, queries
 from server.web.forms import message
 from server.web.i18n import ngettext
 from server.web.render import WebRoute, render
 from server.web.session import CsrfPrincipal, WebPrincipal
+from server.web.target_split import (
+    PreviewLine,
+    SplitForm,
+    invalid,
+    preview_split,
+    split_request,
+)
 
 router = APIRouter(route_class=WebRoute)
 SCHEMES = tuple(s.value for s in Scheme)
-
-
-@dataclass
-class SplitForm:
-    """What the coordinator typed into the split form, kept to redisplay it."""
-
-    period: str
-    scheme: str
-    kind: str
-    metric: str
-    method: Literal["even", "weights"]
-    total: int | None
-    weights: dict[int, str]
-    reason: str
-    total_text: str = ""
-    errors: dict[str, str] | None = None
-
-
-@dataclass
-class PreviewLine:
-    agent_id: int
-    name: str
-    current: int | None
-    new: int
-
-
-def _invalid(exc: ValidationError, default: str) -> RuleViolation:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or default
-    return RuleViolation(str(first["msg"]).removeprefix("Value error, "), field=field)
-
-
-def _split_request(point_id: int, form: SplitForm) -> SplitRequest:
-    """The API's own split body, so its validation applies unchanged."""
-    weights: dict[int, Decimal] | None = None
-    if form.method == "weights":
-        weights = {}
-        for agent_id, text in form.weights.items():
-            try:
-                weights[agent_id] = Decimal(text.strip().replace(",", ".") or "0")
-            except InvalidOperation:
-                raise RuleViolation(f"weight {text!r} is not a number", field="weights") from None
-    try:
-        return SplitRequest(
-            period=form.period,
-            scheme=form.scheme,
-            kind=TargetKind(form.kind),
-            metric=Metric(form.metric),
-            point_id=point_id,
-            method=form.method,
-            weights=weights,
-            total=form.total,
-            reason=form.reason,
-        )
-    except (ValidationError, ValueError) as exc:
-        if isinstance(exc, ValidationError):
-            raise _invalid(exc, "period") from None
-        raise RuleViolation(str(exc), field="kind") from None
-
-
-def preview_split(
-    session: Session, *, principal: Principal, data: SplitRequest
-) -> tuple[int, list[PreviewLine]]:
-    """Run the real split and roll it back: the preview is exactly what saving will do."""
-    agents = targets_service.agents_of_point(session, point_id=data.point_id)
-    before = {
-        t.agent_id: t.value
-        for t in targets_service.get_targets(
-            session,
-            principal=principal,
-            filters=targets_service.TargetFilters(
-                period=data.period,
-                scheme=data.scheme.value,
-                kind=data.kind.value,
-                metric=data.metric.value,
-                point_id=data.point_id,
-                scope="agent",
-            ),
-            limit=1000,
-            offset=0,
-        )[0]
-    }
-    names = {a.id: a.full_name for a in agents}
-    try:
-        total, parts = targets_service.split_target(session, principal=principal, data=data)
-        lines = [
-            PreviewLine(p.agent_id or 0, names.get(p.agent_id, ""), before.get(p.agent_id), p.value)
-            for p in parts
-        ]
-    finally:
-        session.rollback()
-    return total, lines
 
 
 def _page(
@@ -160,7 +74,7 @@ def _page(
         agents = targets_service.agents_of_point(session, point_id=point.id)
         warnings = [
             w
-            for w in targets_service.target_warnings(session, principal=principal, period=period)
+            for w in target_warnings(session, principal=principal, period=period)
             if w.point_id == point.id
         ]
     names = {a.id: a.full_name for a in agents}
@@ -271,7 +185,7 @@ def split(
     org_service.get_point_or_raise(session, principal=principal, point_id=point_id)
     try:
         form = _form(period, scheme, kind, metric, method, total, agent_ids, weights, reason)
-        data = _split_request(point_id, form)
+        data = split_request(point_id, form)
         if action == "save":
             _, parts = targets_service.split_target(session, principal=principal, data=data)
             session.commit()
@@ -349,7 +263,7 @@ def set_point_target(
                 period=period, scheme=scheme, kind=TargetKind(kind), metric=Metric(metric)
             )
         except ValidationError as exc:
-            raise _invalid(exc, "period") from None
+            raise invalid(exc, "period") from None
         targets_service.set_target(
             session,
             principal=principal,

@@ -14,7 +14,7 @@ from server.demo import seed_demo
 from server.policy.service import today_local
 from server.reports.models import CommissionRate, CommunePopulation
 from server.targets.models import Target
-from server.targets.service import target_warnings
+from server.targets.warnings import target_warnings
 
 
 def _sums(s: Session, kind: str, year: int) -> dict[str, int]:
