@@ -27,8 +27,9 @@ class SyncSettings(BaseSettings):
             "Sync requests (push, pull, receipt void) one server process works on at once, one "
             "budget for all of them; past it a request is answered 429 with Retry-After at "
             "once, before its body is read, instead of queueing until clients time out. "
-            "0 (the default) means, and the ceiling is, the database pool size (FIELD_ENROLL_DB_POOL_SIZE), so every "
-            "admitted request has a connection and the overflow is left to logins and pages."
+            "0 (the default) means, and the ceiling is, the database pool size "
+            "(FIELD_ENROLL_DB_POOL_SIZE), so every admitted request has a connection and the "
+            "overflow is left to logins and pages."
         ),
     )
     max_pushes_in_flight: int = Field(
@@ -44,7 +45,9 @@ class SyncSettings(BaseSettings):
         default=5,
         ge=1,
         le=600,
-        description="Retry-After (seconds) of a sync request turned away because the server is full.",
+        description=(
+            "Retry-After (seconds) of a sync request turned away because the server is full."
+        ),
     )
 
     def in_flight_budget(self, db_pool_size: int) -> int:
