@@ -5,7 +5,8 @@ syncing ``--records`` sign-ups (default 50) in one push and then pulling until d
 released at once against ``--processes`` server processes (default 2) on PostgreSQL. The
 load generator is one asyncio loop with httpx on loopback, bounded: at most
 ``--concurrency`` requests in flight and ``--max-seconds`` in all. A push that fails is
-retried (as the client SDK does) up to three times; every failure is counted.
+retried (as the client SDK does) up to three times; every failure is counted. A push or a
+pull answered 429 (the process's sync budget is full) is sent again after its Retry-After.
 
 Figures: push and pull latency p50/p95/p99, errors, wall time, and the set check: every
 record the agents sent is stored exactly once.
@@ -76,6 +77,7 @@ async def _burst(
     failed_agents = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     shed: list[float] = []
+    shed_pull: list[float] = []
     # The SDK's timeout: a push not answered in 30 s is a failed attempt, retried.
     async with httpx.AsyncClient(timeout=httpx.Timeout(30), limits=limits) as client:
 
@@ -126,7 +128,8 @@ async def _burst(
                 failed_agents += 1
                 return
             cursor = "0"
-            while True:
+            pull_failures = 0
+            while pull_failures < RETRIES:
                 async with sem:
                     t0 = time.perf_counter()
                     try:
@@ -137,11 +140,21 @@ async def _burst(
                         )
                     except httpx.HTTPError as exc:
                         errors.append(f"pull {type(exc).__name__}")
-                        return
-                    pull_ms.append((time.perf_counter() - t0) * 1000)
+                        pull_failures += 1
+                        continue
+                    took = (time.perf_counter() - t0) * 1000
+                if r.status_code == 429:
+                    # Pulls share the sync budget (protocol §3.6): wait as told, as the SDK does.
+                    shed_pull.append(took)
+                    wait = float(r.headers.get("retry-after", "5"))
+                    await asyncio.sleep(wait * random.uniform(1.0, 1.5))
+                    continue
+                pull_ms.append(took)
                 if r.status_code != 200:
                     errors.append(f"pull {r.status_code}")
-                    return
+                    pull_failures += 1
+                    await asyncio.sleep(0.5)
+                    continue
                 page = r.json()
                 cursor = page["next_cursor"]
                 if not page["has_more"]:
@@ -169,6 +182,8 @@ async def _burst(
         "pull_ms": _quantiles(pull_ms),
         "shed_429": len(shed),
         "shed_ms": _quantiles(shed),
+        "shed_pull_429": len(shed_pull),
+        "shed_pull_ms": _quantiles(shed_pull),
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:10],
     }

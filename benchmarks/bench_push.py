@@ -6,12 +6,18 @@ sign-ups at the same time (round-robin over the processes), then
 
 * records per second, end to end (first request sent to last answer received);
 * the ratio to a raw bulk insert of exactly the rows the push wrote, into the same
-  database, timed in the same run (``raw_reinsert_seconds``): our physical limit;
+  database, timed in the same run (``raw_reinsert_seconds``): our physical limit, as a
+  SQLAlchemy executemany and, on PostgreSQL, as ``COPY`` (push ÷ COPY);
 * the ratio to the naive design, one HTTP request per sign-up, measured on
   ``--naive-records`` sign-ups in the same database;
 * the set check: every record stored once.
 
 Batches above the protocol maximum (500) are sent once to show they are refused whole (413).
+
+``--households disjoint`` (the default) gives every agent households of its own, so two
+processes ÷ one measures the server, not lock waits; ``shared`` makes every agent's household
+records fall in the same households on purpose (each batch waits for the household locks
+another batch holds on PostgreSQL): the contention case.
 
     nice -n 10 .venv/bin/python -m benchmarks.bench_push --sizes 2000 --batches 100 500 1000
 """
@@ -95,8 +101,23 @@ def _push_all(
     return time.perf_counter() - t0, errors
 
 
-def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: int) -> dict:
-    tag = f"p{size}b{batch}s{procs}"
+def _household(households: str, agent: int, k: int) -> str:
+    """Households of four HI records (every other record is HI): per agent, or shared."""
+    if households == "shared":
+        return f"HS-{k // 8:06d}"
+    return f"HD{agent:03d}-{k // 8:06d}"
+
+
+def run_one(
+    kind: str,
+    size: int,
+    batch: int,
+    procs: int,
+    clients: int,
+    naive: int,
+    households: str = "disjoint",
+) -> dict:
+    tag = f"p{size}b{batch}s{procs}{households[0]}"
     with database(kind, tag) as db:
         engine = db.engine()
         settings = bench_settings(db.url)
@@ -106,7 +127,7 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
             share = -(-size // clients)
             per_agent: list[list[dict[str, Any]]] = []
             serial = itertools.count()
-            for name, tokens in zip(world.agents, agents, strict=True):
+            for a, (name, tokens) in enumerate(zip(world.agents, agents, strict=True)):
                 first, _ = issue_receipts(engine, world.admin, int(tokens["device_id"]), share)
                 point = world.agent_point[name]
                 commune = world.point_commune[point]
@@ -114,7 +135,11 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
                 per_agent.append(
                     [
                         make_record(
-                            next(serial), point_id=point, commune_code=commune, receipt=first + k
+                            next(serial),
+                            point_id=point,
+                            commune_code=commune,
+                            receipt=first + k,
+                            household=_household(households, a, k),
                         )
                         for k in range(n)
                     ]
@@ -163,11 +188,15 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
             # servers are idle, so nothing else writes meanwhile.
             raw_seconds, raw_rows = raw_reinsert_seconds(engine, seq_before)
             assert count(engine, "enrollment") == stored
+            copy_seconds = None
+            if kind == "postgres":
+                copy_seconds, _ = raw_reinsert_seconds(engine, seq_before, method="copy")
+                assert count(engine, "enrollment") == stored
 
             # The naive design: one request per sign-up, same agents, same database.
             naive_n = min(naive, size)
             naive_recs: list[list[dict[str, Any]]] = []
-            for name, tokens in zip(world.agents, agents, strict=True):
+            for a, (name, tokens) in enumerate(zip(world.agents, agents, strict=True)):
                 first, _ = issue_receipts(
                     engine, world.admin, int(tokens["device_id"]), naive_n // clients + 1
                 )
@@ -180,6 +209,7 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
                             commune_code=world.point_commune[point],
                             receipt=first + k,
                             run=1,
+                            household="N" + _household(households, a, k),
                         )
                         for k in range(naive_n // clients)
                     ]
@@ -190,6 +220,7 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
         engine.dispose()
     rps = stored / seconds  # what was stored, not what was sent
     raw_rps = stored / raw_seconds
+    copy_rps = stored / copy_seconds if copy_seconds else None
     naive_rps = naive_total / naive_seconds
     result = {
         "db": kind,
@@ -197,12 +228,15 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
         "batch": batch,
         "processes": procs,
         "clients": clients,
+        "households": households,
         "seconds": round(seconds, 3),
         "records_per_s": round(rps, 1),
         "raw_insert_seconds": round(raw_seconds, 3),
         "raw_rows": raw_rows,
         "raw_records_per_s": round(raw_rps, 1),
         "push_vs_raw": round(rps / raw_rps, 4),
+        "copy_records_per_s": round(copy_rps, 1) if copy_rps else None,
+        "push_vs_copy": round(rps / copy_rps, 4) if copy_rps else None,
         "rows_written_per_record": round(sum(written.values()) / size, 2),
         "naive_records": naive_total,
         "naive_records_per_s": round(naive_rps, 1),
@@ -215,9 +249,11 @@ def run_one(kind: str, size: int, batch: int, procs: int, clients: int, naive: i
         "revisions": revisions,
         "every_record_once": stored == distinct == revisions == size,
     }
+    copied = f" copy {copy_rps:9.1f} rec/s (x{rps / copy_rps:.3f})" if copy_rps else ""
     print(
-        f"{kind:8} n={size:<7} batch={batch:<4} procs={procs} {rps:8.1f} rec/s "
-        f"raw {raw_rps:9.1f} rec/s (x{rps / raw_rps:.3f}) naive {naive_rps:6.1f} rec/s "
+        f"{kind:8} n={size:<7} batch={batch:<4} procs={procs} households={households} "
+        f"{rps:8.1f} rec/s raw {raw_rps:9.1f} rec/s (x{rps / raw_rps:.3f}){copied} "
+        f"naive {naive_rps:6.1f} rec/s "
         f"(batched x{rps / naive_rps:.1f}) once={result['every_record_once']} "
         f"failed attempts={result['failed_attempts']}"
     )
@@ -232,16 +268,23 @@ def main() -> None:
     ap.add_argument("--processes", nargs="+", type=int, default=[1, 2])
     ap.add_argument("--clients", type=int, default=4, help="agents pushing at once")
     ap.add_argument("--naive-records", type=int, default=1000)
+    ap.add_argument(
+        "--households",
+        nargs="+",
+        choices=["disjoint", "shared"],
+        default=["disjoint"],
+        help="households per agent, or shared by every agent on purpose (contention)",
+    )
     ap.add_argument("--out", default="push")
     args = ap.parse_args()
     facts = machine_facts()
     runs = []
-    for kind, size, batch, procs in itertools.product(
-        args.dbs, args.sizes, args.batches, args.processes
+    for kind, size, batch, households, procs in itertools.product(
+        args.dbs, args.sizes, args.batches, args.households, args.processes
     ):
-        if batch > MAX_PUSH_RECORDS and procs > 1:
+        if batch > MAX_PUSH_RECORDS and (procs > 1 or households != "disjoint"):
             continue  # one refusal per database and size is enough
-        runs.append(run_one(kind, size, batch, procs, args.clients, args.naive_records))
+        runs.append(run_one(kind, size, batch, procs, args.clients, args.naive_records, households))
     write_results(
         args.out, {"benchmark": "push", "machine": facts, "tables": PUSH_TABLES, "runs": runs}
     )

@@ -144,9 +144,12 @@ def max_change_seq(engine: Engine) -> int:
         return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM change_log")).scalar_one())
 
 
-def raw_reinsert_seconds(engine: Engine, since_seq: int) -> tuple[float, int]:
+def raw_reinsert_seconds(
+    engine: Engine, since_seq: int, *, method: str = "executemany"
+) -> tuple[float, int]:
     """The physical limit: read back every row a push wrote, delete them, and time a plain
-    bulk insert of exactly those rows (one transaction, executemany) into the same tables.
+    bulk insert of exactly those rows (one transaction) into the same tables: SQLAlchemy
+    executemany, or (``method="copy"``, PostgreSQL only) one ``COPY … FROM STDIN`` per table.
 
     Returns (seconds, rows). Afterwards the database holds the same rows as before.
     """
@@ -166,9 +169,28 @@ def raw_reinsert_seconds(engine: Engine, since_seq: int) -> tuple[float, int]:
     started = time.perf_counter()
     with engine.begin() as conn:
         for table in tables:
-            if rows[table.name]:
+            if not rows[table.name]:
+                continue
+            if method == "copy":
+                _copy_rows(conn, table, rows[table.name])
+            else:
                 conn.execute(insert(table), rows[table.name])
     return time.perf_counter() - started, sum(len(v) for v in rows.values())
+
+
+def _copy_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """COPY of ``rows`` into ``table`` through psycopg (JSON columns dumped as JSON)."""
+    from psycopg.types.json import Json
+    from sqlalchemy import JSON
+
+    columns = list(rows[0])
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    driver = conn.connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
 
 
 # --- seed data ------------------------------------------------------------------------------
@@ -378,11 +400,18 @@ def today_vn() -> str:
 
 
 def make_record(
-    serial: int, *, point_id: int, commune_code: int, receipt: int, run: int = 0
+    serial: int,
+    *,
+    point_id: int,
+    commune_code: int,
+    receipt: int,
+    run: int = 0,
+    household: str | None = None,
 ) -> dict[str, Any]:
     """A valid sign-up: half household HI (households of four), half voluntary SI.
 
-    ``serial`` makes the citizen ID unique within a run; ``run`` keeps runs apart.
+    ``serial`` makes the citizen ID unique within a run; ``run`` keeps runs apart;
+    ``household`` (HI records only) replaces the code derived from ``serial``.
     """
     import uuid
 
@@ -409,7 +438,10 @@ def make_record(
     if serial % 2:
         body.update(
             scheme="household_hi",
-            household={"code": f"H{run % 1000:03d}-{serial // 8:07d}", "ordinal": 1},
+            household={
+                "code": household or f"H{run % 1000:03d}-{serial // 8:07d}",
+                "ordinal": 1,
+            },
             months=12,
             amount_collected_vnd=1_366_200,
         )

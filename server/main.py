@@ -21,7 +21,7 @@ from server.errors import document_validation_errors, install_handlers
 from server.filing.routes import router as filing_router
 from server.followup.routes import router as followup_router
 from server.health import router as health_router
-from server.ingest.admission import PushAdmission
+from server.ingest.admission import SyncAdmission
 from server.ingest.routes import document_push_body
 from server.ingest.routes import router as push_router
 from server.middleware import BodyLimitMiddleware, make_request_id, valid_request_id
@@ -99,11 +99,13 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     _document_errors(app)
     install_openapi(app)  # readable operation ids, every error response, file media types
 
-    # Outermost last: proxy headers -> request id -> logs and metrics -> push admission ->
+    # Outermost last: proxy headers -> request id -> logs and metrics -> sync admission ->
     # body limit -> app.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        PushAdmission, limit=sync.max_pushes_in_flight, retry_after_s=sync.push_retry_after_s
+        SyncAdmission,
+        limit=sync.in_flight_budget(settings.db_pool_size),
+        retry_after_s=sync.push_retry_after_s,
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(

@@ -49,10 +49,10 @@ EXTRA_ERRORS: dict[str, tuple[int, ...]] = {
     "policy_update_version": (409,),
     "enrollments_review": (409,),
     "enrollments_issue_receipt_block": (409,),
-    "enrollments_void_receipt": (409,),
+    "enrollments_void_receipt": (409, 429),
     "enrollments_verify_receipt": (404, 429),
     "sync_push": (429,),
-    "sync_pull": (410,),
+    "sync_pull": (410, 429),
 }
 # File imports whose 422 is their row report plus the error fields, by operation id: the
 # report's schema (``participants_import`` declares its own on the route).

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from enroll_common.glossary import verification_code as printed_code
 from enroll_common.sync_wire import Accepted, EnrollmentStatus, QuoteLineOut
 from server.dbtypes import member_of
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision, ReceiptUse
+from server.ingest.bulk import execute_many, insert_rows
 from server.ingest.decide import Acceptance, Judge
 from server.ingest.verification import verification_code
 from server.ingest.view import BatchView, RegisterEntry
@@ -41,11 +42,11 @@ def _insert(session: Session, table: Table) -> Any:
 
 
 def _insert_all(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A plain executemany (pipelined by psycopg, one parsed statement), not a multi-row
+    """COPY on PostgreSQL, one precompiled executemany on SQLite (``bulk``), not a multi-row
     VALUES with RETURNING: at 500 rows of 40 columns psycopg spends longer parsing that one
     huge statement than the database spends inserting. A row another process stored first
     fails the insert with a unique violation, which ``batch`` treats as a race."""
-    session.execute(insert(table), rows)
+    insert_rows(session, table, rows)
 
 
 def write_batch(
@@ -268,32 +269,9 @@ def _write_register(
             }
         )
     table = _table(Participant)
-    stmt = _insert(session, table)
-    registered = table.c.registered_coverage_end
-    # The agency's date wins if an import stored a later one since the batch read the row.
-    coverage_end = case(
-        (
-            and_(
-                registered.is_not(None),
-                (stmt.excluded.coverage_end.is_(None)) | (registered > stmt.excluded.coverage_end),
-            ),
-            registered,
-        ),
-        else_=stmt.excluded.coverage_end,
+    execute_many(
+        session, table, rows, name="register_upsert", build=lambda: _register_upsert(session)
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["citizen_id", "scheme"],
-        set_={
-            "full_name": stmt.excluded.full_name,
-            "date_of_birth": stmt.excluded.date_of_birth,
-            "si_code": stmt.excluded.si_code,
-            "household_code": stmt.excluded.household_code,
-            "last_enrollment_id": stmt.excluded.last_enrollment_id,
-            "coverage_end": coverage_end,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-    session.execute(stmt, rows)
     stored = session.execute(
         select(table.c.id, table.c.citizen_id, table.c.scheme, table.c.coverage_end).where(
             member_of(session, table.c.citizen_id, {c for c, _ in keys})
@@ -307,6 +285,37 @@ def _write_register(
         entry.id, entry.coverage_end = pid, coverage_end
         entries.append(entry)
     return entries
+
+
+def _register_upsert(session: Session) -> Any:
+    """The register upsert (dialect ``ON CONFLICT``, which SQLAlchemy cannot cache: built and
+    compiled once per process by ``bulk.execute_many``)."""
+    table = _table(Participant)
+    stmt = _insert(session, table)
+    registered = table.c.registered_coverage_end
+    # The agency's date wins if an import stored a later one since the batch read the row.
+    coverage_end = case(
+        (
+            and_(
+                registered.is_not(None),
+                (stmt.excluded.coverage_end.is_(None)) | (registered > stmt.excluded.coverage_end),
+            ),
+            registered,
+        ),
+        else_=stmt.excluded.coverage_end,
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["citizen_id", "scheme"],
+        set_={
+            "full_name": stmt.excluded.full_name,
+            "date_of_birth": stmt.excluded.date_of_birth,
+            "si_code": stmt.excluded.si_code,
+            "household_code": stmt.excluded.household_code,
+            "last_enrollment_id": stmt.excluded.last_enrollment_id,
+            "coverage_end": coverage_end,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
 
 
 def _write_audits(
@@ -332,4 +341,4 @@ def _write_audits(
         }
         for a in accepted
     ]
-    session.execute(_insert(session, _table(EnrollmentAudit)), rows)
+    _insert_all(session, _table(EnrollmentAudit), rows)

@@ -68,8 +68,9 @@ PUSH_SECONDS = Histogram(
 )
 SHED = Counter(
     f"{PREFIX}_shed_requests_total",
-    "Requests refused to protect the server (503 + Retry-After), by reason.",
-    ["reason"],
+    "Requests refused to protect the server (429/503 + Retry-After), by reason and route "
+    "(push_in_flight: a push past the sync budget; sync_in_flight: a pull or void past it).",
+    ["reason", "route"],
 )
 LOGINS = Counter(
     f"{PREFIX}_logins_total",
@@ -103,9 +104,14 @@ def observe_push(response: PushResponse, seconds: float | None = None) -> None:
         PUSH_RECORDS.labels(status=str(result.status)).inc()
 
 
-def observe_push_shed() -> None:
-    """Count a push refused by admission control (too many pushes in flight)."""
-    SHED.labels(reason="push_in_flight").inc()
+def observe_push_shed(route: str = "push") -> None:
+    """Count a sync request refused by admission control (the in-flight budget is full).
+
+    Pushes keep the reason ``push_in_flight`` they always had, so existing alerts still count
+    them; pulls and voids, which share the budget since issue 14, are ``sync_in_flight``.
+    """
+    reason = "push_in_flight" if route == "push" else "sync_in_flight"
+    SHED.labels(reason=reason, route=route).inc()
 
 
 def observe_login(status_code: int) -> None:

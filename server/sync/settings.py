@@ -19,19 +19,42 @@ class SyncSettings(BaseSettings):
         le=3650,
         description="A record captured longer ago than this before upload is flagged late_upload.",
     )
-    max_pushes_in_flight: int = Field(
-        default=8,
-        ge=1,
+    max_sync_in_flight: int = Field(
+        default=0,
+        ge=0,
         le=1000,
         description=(
-            "Pushes one server process works on at once; past it a push is answered 429 with "
-            "Retry-After at once, before its body is read, instead of queueing until clients "
-            "time out. Keep it at or below the database pool size."
+            "Sync requests (push, pull, receipt void) one server process works on at once, one "
+            "budget for all of them; past it a request is answered 429 with Retry-After at "
+            "once, before its body is read, instead of queueing until clients time out. "
+            "0 (the default) means, and the ceiling is, the database pool size "
+            "(FIELD_ENROLL_DB_POOL_SIZE), so every admitted request has a connection and the "
+            "overflow is left to logins and pages."
+        ),
+    )
+    max_pushes_in_flight: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description=(
+            "The older name of max_sync_in_flight (it counted pushes only); still read as the "
+            "budget when max_sync_in_flight is 0."
         ),
     )
     push_retry_after_s: int = Field(
         default=5,
         ge=1,
         le=600,
-        description="Retry-After (seconds) of a push turned away because the server is full.",
+        description=(
+            "Retry-After (seconds) of a sync request turned away because the server is full."
+        ),
     )
+
+    def in_flight_budget(self, db_pool_size: int) -> int:
+        """Sync requests admitted at once: the setting, never above the pool size.
+
+        An admitted request past the pool would wait for a connection (30 s by default) and
+        fail with 503, which is what admission control exists to avoid.
+        """
+        wanted = self.max_sync_in_flight or self.max_pushes_in_flight or db_pool_size
+        return min(wanted, db_pool_size)

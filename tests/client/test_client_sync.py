@@ -9,6 +9,7 @@ from sqlalchemy import text
 from client_sdk import LoginRequired, ReceiptBlockExhausted, ValidationError
 from enroll_common import PolicySet, QuoteRequest, Scheme, quote
 from tests.client.conftest import hi_record, vsi_record
+from tests.client.proxy import FaultProxy
 
 
 def server_count(engine, record_id: str | None = None) -> int:
@@ -131,6 +132,25 @@ def test_429_and_503_with_retry_after_are_honoured(field, tmp_path, proxy, engin
         assert proxy.injected_count == 2
         assert waits[0] >= 2 and waits[1] >= 1
         assert server_count(engine) == 1
+
+
+def test_429_on_pull_is_honoured(field, tmp_path, live_server, engine):
+    """Pulls share the server's sync budget (protocol §3.6), so a pull may be told to wait."""
+    port = int(live_server.url.rsplit(":", 1)[1])
+    pull_proxy = FaultProxy("127.0.0.1", port, match=b"/sync/pull")
+    waits: list[float] = []
+    try:
+        with field.agent_device(tmp_path / "a", url=pull_proxy.url, sleep=waits.append) as fc:
+            fc.record(hi_record())
+            pull_proxy.inject(429, {"Retry-After": "3"})
+            report = fc.sync()
+            assert report.complete and report.counts == {"accepted": 1}
+            assert report.pulled >= 1
+            assert pull_proxy.injected_count == 1
+            assert waits and waits[0] >= 3
+            assert server_count(engine) == 1
+    finally:
+        pull_proxy.close()
 
 
 def test_expired_access_token_is_refreshed_mid_sync(field, tmp_path, engine):

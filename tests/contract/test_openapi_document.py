@@ -92,7 +92,9 @@ def test_every_error_response_is_documented_with_the_error_body(document):
             assert _refs(schema) & ERROR_REFS, (where, status)
             assert answer["description"], (where, status)
     by_id = {op["operationId"]: op["responses"] for _, _, op in _operations(document)}
-    assert "410" in by_id["sync_pull"]
+    assert {"410", "429"} <= set(by_id["sync_pull"])  # pulls share the sync budget
+    assert "Retry-After" in by_id["sync_pull"]["429"]["headers"]
+    assert "429" in by_id["enrollments_void_receipt"]
     assert {"413", "429"} <= set(by_id["sync_push"])
     assert "Retry-After" in by_id["sync_push"]["429"]["headers"]
     assert {"401", "429"} <= set(by_id["auth_login"])

@@ -19,7 +19,7 @@ from tests.enrollments.helpers import ready
 
 @pytest.fixture
 def one_push_server(settings: Settings) -> Iterator[str]:
-    app = create_app(settings, sync=SyncSettings(max_pushes_in_flight=1, push_retry_after_s=7))
+    app = create_app(settings, sync=SyncSettings(max_sync_in_flight=1, push_retry_after_s=7))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -85,3 +85,74 @@ def test_push_past_the_limit_is_429_with_retry_after_before_its_body(
         # The slot is free again.
         r = http.post("/api/v1/sync/push", json={"records": []}, headers=ctx.agent)
         assert r.status_code == 200, r.text
+
+
+def test_pull_and_void_share_the_push_budget(one_push_server, engine, settings):
+    """One budget for push, pull and void: a pull past it is 429 too, and counted by route."""
+    host = one_push_server
+    with httpx.Client(base_url=f"http://{host}") as http:
+        ctx = ready(http, engine, settings)  # type: ignore[arg-type]
+        token = ctx.agent["Authorization"].removeprefix("Bearer ")
+        shed_before = _shed(http)
+        body = b'{"records": []}'
+        first = socket.create_connection(tuple(host.split(":")))  # type: ignore[arg-type]
+        first.sendall(_head(host, token, len(body)) + body[:5])  # a push holds the one slot
+        time.sleep(0.3)
+
+        pulled = http.get("/api/v1/sync/pull", params={"cursor": "0"}, headers=ctx.agent)
+        assert pulled.status_code == 429, pulled.text
+        assert pulled.headers["retry-after"] == "7"
+        assert pulled.json()["type"] == "too_many_requests"
+        voided = http.post(
+            "/api/v1/receipts/void",
+            json={"receipt_number": 1, "reason": "torn"},
+            headers=ctx.agent,
+        )
+        assert voided.status_code == 429, voided.text
+        # Routes outside the sync budget are still served.
+        assert http.get("/api/v1/health/live").status_code == 200
+
+        first.sendall(body[5:])
+        assert _response(first).decode("latin-1").startswith("HTTP/1.1 200")
+        first.close()
+        shed_after = _shed(http)
+        assert (
+            shed_after.get(("sync_in_flight", "pull"), 0)
+            - shed_before.get(("sync_in_flight", "pull"), 0)
+            == 1
+        )
+        assert (
+            shed_after.get(("sync_in_flight", "void"), 0)
+            - shed_before.get(("sync_in_flight", "void"), 0)
+            == 1
+        )
+
+        # The slot is free again: the pull is served.
+        r = http.get("/api/v1/sync/pull", params={"cursor": "0"}, headers=ctx.agent)
+        assert r.status_code == 200, r.text
+
+
+def _shed(http: httpx.Client) -> dict[tuple[str, str], float]:
+    """field_enroll_shed_requests_total by (reason, route), read from /metrics."""
+    out: dict[tuple[str, str], float] = {}
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith("field_enroll_shed_requests_total{"):
+            labels, _, value = line.partition("} ")
+            pairs = dict(p.split("=", 1) for p in labels.split("{", 1)[1].split(","))
+            key = (pairs["reason"].strip('"'), pairs["route"].strip('"'))
+            out[key] = out.get(key, 0.0) + float(value)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("given", "pool", "budget"),
+    [
+        ({}, 8, 8),  # default: the pool size
+        ({"max_sync_in_flight": 4}, 8, 4),
+        ({"max_sync_in_flight": 20}, 8, 8),  # never above the pool
+        ({"max_pushes_in_flight": 3}, 8, 3),  # the older name is still read
+        ({"max_sync_in_flight": 5, "max_pushes_in_flight": 3}, 8, 5),
+    ],
+)
+def test_the_budget_is_sized_to_the_pool(given: dict[str, int], pool: int, budget: int) -> None:
+    assert SyncSettings(**given).in_flight_budget(pool) == budget  # type: ignore[arg-type]

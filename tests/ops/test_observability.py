@@ -93,7 +93,8 @@ def test_shed_pushes_are_counted(client):
     before = _samples(client.get("/metrics").text)
     observe_push_shed()  # what admission control calls when it refuses a push
     after = _samples(client.get("/metrics").text)
-    name, labels = "field_enroll_shed_requests_total", {"reason": "push_in_flight"}
+    name = "field_enroll_shed_requests_total"
+    labels = {"reason": "push_in_flight", "route": "push"}
     assert _value(after, name, **labels) - _value(before, name, **labels) == 1
 
 
