@@ -141,6 +141,14 @@ class FieldClient:
     def previous_coverage_end(self, citizen_id: str, scheme: str) -> date | None:
         return self.recorder.previous_coverage_end(citizen_id, scheme)
 
+    def facilities(self) -> list[dict[str, Any]]:
+        """The initial health facilities of the agent's province (pulled; by code)."""
+        return self.recorder.facilities()
+
+    def previous_facility(self, citizen_id: str, scheme: str) -> str | None:
+        """The person's facility on file (roster, else this device's records), or None."""
+        return self.recorder.previous_facility(citizen_id, scheme)
+
     def household_ordinal(
         self, household_code: str, on: date, citizen_id: str | None = None
     ) -> int:

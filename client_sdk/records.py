@@ -28,6 +28,7 @@ from client_sdk.models import (
 from client_sdk.receipts import Receipts
 from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
+from enroll_common.facilities import ENTITY_FACILITY, NEEDS_FACILITY
 from enroll_common.sync_wire import EnrollmentRecord
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -69,6 +70,22 @@ class Records:
             if p.get("scheme") == scheme and p.get("coverage_end")
         ]
         return max(ends) if ends else None
+
+    def facilities(self) -> list[dict[str, Any]]:
+        """The province's initial health facilities pulled to this device, by code."""
+        return sorted(self.store.pulled(ENTITY_FACILITY), key=lambda f: str(f.get("code")))
+
+    def previous_facility(self, citizen_id: str, scheme: str) -> str | None:
+        """The default facility of a sign-up, as the server picks it when none is sent: the
+        register's (same scheme first, then another HI scheme), else this device's last."""
+        roster = {
+            p.get("scheme"): p.get("initial_facility_code")
+            for p in self.store.roster_by_citizen(ENTITY_PARTICIPANT, citizen_id)
+        }
+        for candidate in (scheme, *sorted(NEEDS_FACILITY - {scheme})):
+            if roster.get(candidate):
+                return str(roster[candidate])
+        return self.store.latest_local_facility(citizen_id, NEEDS_FACILITY)
 
     def _price(self, rec: EnrollmentRecord, ordinal: int | None) -> Quote:
         try:

@@ -336,6 +336,20 @@ class Store:
             for r in rows
         ]
 
+    def latest_local_facility(self, citizen_id: str, schemes: Iterable[str]) -> str | None:
+        """The facility of this person's latest live record here in one of ``schemes``."""
+        wanted = sorted(schemes)
+        marks = ",".join("?" for _ in _DEAD_STATES)
+        kinds = ",".join("?" for _ in wanted)
+        row = self.conn.execute(
+            "SELECT json_extract(body, '$.initial_facility_code') FROM record "
+            f"WHERE citizen_id = ? AND scheme IN ({kinds}) AND state NOT IN ({marks}) "
+            "AND json_extract(body, '$.initial_facility_code') IS NOT NULL "
+            "ORDER BY created_at DESC LIMIT 1",
+            (citizen_id, *wanted, *_DEAD_STATES),
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def latest_local_coverage_end(self, citizen_id: str, scheme: str, exclude: str) -> str | None:
         marks = ",".join("?" for _ in _DEAD_STATES)
         row = self.conn.execute(

@@ -23,6 +23,7 @@ from client_sdk.errors import (
 )
 from client_sdk.models import QUEUED, SyncProgress, SyncReport
 from client_sdk.store import Store, now_iso
+from enroll_common.facilities import ENTITY_FACILITY
 from enroll_common.periods import parse_period
 from enroll_common.sync_wire import MAX_PUSH_RECORDS, PullPage, PushResponse, PushStatus
 
@@ -32,7 +33,7 @@ ENTITY_TARGET = "target"
 ENTITY_PARTICIPANT = "participant"
 ENTITY_REVIEW = "review_decision"
 # Reference data that belongs to an area (commune, point): dropped when the area changes.
-AREA_ENTITIES = (ENTITY_PARTICIPANT, ENTITY_TARGET)
+AREA_ENTITIES = (ENTITY_PARTICIPANT, ENTITY_TARGET, ENTITY_FACILITY)
 
 
 class SyncEngine:

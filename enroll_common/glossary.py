@@ -31,6 +31,8 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "possible_duplicate": ("có thể trùng", "possible duplicate"),
         "future_dated": ("ngày ở tương lai", "dated in the future"),
         "late_upload": ("gửi muộn", "late upload"),
+        # server-side only (not in the wire enum): enroll_common.facilities.FACILITY_MISSING
+        "facility_missing": ("chưa có nơi KCB ban đầu", "no initial health facility"),
     },
     "action": {
         "created": ("đã gửi lên", "uploaded"),

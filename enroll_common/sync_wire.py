@@ -15,7 +15,15 @@ from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from enroll_common.calculator import Scheme
 from enroll_common.text import normalize_name
@@ -26,6 +34,10 @@ MAX_PUSH_RECORDS = 500
 
 MAX_PULL_LIMIT = 1000
 """Changes in one pull page; a larger ``limit`` is capped to this."""
+
+LATER_OPTIONAL_FIELDS = ("initial_facility_code",)
+"""Record fields added after the first release: absent from the dump (and the content hash)
+while null. A new optional field joins this list."""
 
 MAX_ID = 2_147_483_647
 """Database ids are 32-bit: a larger number is refused by validation, never sent to SQL."""
@@ -148,6 +160,24 @@ class EnrollmentRecord(Inbound):
     captured_at: AwareDatetime = Field(description="Device clock at capture (not trusted).")
     gps: Gps | None = None
     point_id: int = Field(ge=1, le=MAX_ID, description="Collection point the agent works for.")
+    initial_facility_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Initial registered health facility (HI schemes): a code of the point's "
+        "province list; omitted: the participant's facility on file.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Fields added after the first release are left out while null, so a record that
+        # does not use them dumps (and hashes) exactly as before: a device re-pushing an old
+        # record stays a duplicate, never "same rev, other content".
+        data: dict[str, Any] = handler(self)
+        for name in LATER_OPTIONAL_FIELDS:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
 
     @field_validator("captured_at")
     @classmethod

@@ -17,6 +17,7 @@ from server.cli_support import require_database_file, require_schema
 from server.config import Settings
 from server.db import make_engine, session_scope
 from server.demo import DEMO_PASSWORD, is_seeded, seed_demo
+from server.facilities.cli import app as facilities_app
 from server.filing.cli import app as filing_app
 from server.followup.cli import follow_up_command
 from server.ops.cli import backup as backup_command
@@ -31,6 +32,7 @@ from server.reports.cli import report as report_command
 app = typer.Typer(help="Operate the field-enroll server.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(filing_app, name="filing")
+app.add_typer(facilities_app, name="facilities")
 app.command("follow-up")(follow_up_command)
 app.command("report")(report_command)
 app.command("backup")(backup_command)

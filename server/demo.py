@@ -14,6 +14,7 @@ from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
 from server.enrollments.demo import seed_enrollments
 from server.enrollments.first_block import allow_first_blocks
+from server.facilities.demo import seed_facilities
 from server.org.models import CollectionPoint, Commune
 from server.targets.demo import seed_targets
 
@@ -140,6 +141,7 @@ def seed_demo(
                 session.add(AgentPoint(user_id=agent.id, point_id=point.id))
                 out.agents.append((agent.username, point.code))
     session.flush()
+    seed_facilities(session, province_code=DEMO_PROVINCE, communes=[c for c, _ in DEMO_COMMUNES])
     seed_targets(session, province_code=DEMO_PROVINCE)  # first: sign-ups follow the plans
     if secret is not None:
         seed_enrollments(session, secret=secret, seed=seed)

@@ -18,6 +18,7 @@ from server.db import make_engine
 from server.enrollments.first_block_routes import router as first_block_router
 from server.enrollments.routes import router as enrollments_router
 from server.errors import document_validation_errors, install_handlers
+from server.facilities.routes import router as facilities_router
 from server.filing.routes import router as filing_router
 from server.followup.routes import router as followup_router
 from server.health import router as health_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     app.include_router(report_exports_router)
     app.include_router(organisations_router)
     app.include_router(filing_router)
+    app.include_router(facilities_router)
     app.include_router(cash_router)
     app.include_router(followup_router)
     for router in (push_router, sync_router, enrollments_router, participants_router):

@@ -26,6 +26,7 @@ from server.enrollments.models import (
     ReceiptBlock,
     ReceiptUse,
 )
+from server.facilities.models import HealthFacility
 from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune, Province
 from server.participants.models import Participant
@@ -58,6 +59,7 @@ __all__ = [
     "CoordinatorCommune",
     "Device",
     "Enrollment",
+    "HealthFacility",
     "EnrollmentAudit",
     "EnrollmentRevision",
     "FilingBatch",

@@ -32,8 +32,10 @@ from client_sdk.client import FieldClient
 from client_sdk.errors import ValidationError
 from client_sdk.i18n import _
 from client_sdk.records import VN_TZ
+from enroll_common.facilities import needs_facility, normalise_code
 
 DRAFT = "record"
+_LISTED_FACILITIES = 30  # a longer list is not printed: the agent types the code
 
 
 class Form:
@@ -132,6 +134,8 @@ class Form:
                 data["person"][key] = self.answers[key]
         if self.answers.get("point") is not None:
             data["point_id"] = int(self.answers["point"])
+        if a.get("facility"):
+            data["initial_facility_code"] = a["facility"]
         if a["scheme"] == "household_hi":
             data["household"] = {"code": a["household"], "ordinal": a.get("ordinal")}
         else:
@@ -208,8 +212,44 @@ class Form:
                     field="support_groups",
                     choices=SUPPORT_CHOICES,
                 )
-            if all(v is not None for k, v in a.items() if k != "ordinal"):
+            if needs_facility(a["scheme"]):
+                a["facility"] = self._facility(a)
+            if all(v is not None for k, v in a.items() if k not in ("ordinal", "facility")):
                 return a
+
+    def _facility(self, a: dict[str, Any]) -> str | None:
+        """The initial health facility, from the province's list pulled to the device; the
+        default is the person's facility on file. Without a list (or, unattended, without a
+        default) none is sent and the server keeps the one on file."""
+        listed = self.fc.facilities()
+        if not listed:
+            return None
+        codes = [str(f["code"]) for f in listed]
+        previous = self.fc.previous_facility(a["citizen_id"], a["scheme"])
+        default = previous if previous in codes else None
+        if "facility" not in self.answers and default is None and not self.interactive:
+            return None
+
+        def parse(text: str) -> str:
+            raw = text.strip()
+            if raw.isdigit() and len(raw) <= 3 and 1 <= int(raw) <= len(codes):
+                return codes[int(raw) - 1]
+            code = normalise_code(raw)
+            if code not in codes:
+                raise BadAnswer(
+                    _("{code} is not in the province's list of health facilities.").format(code=raw)
+                )
+            return code
+
+        shown = [(str(f["code"]), f"{f['code']} {f.get('name') or ''}") for f in listed]
+        return self.ask(  # type: ignore[no-any-return]
+            "facility",
+            _("Initial health facility (number or code)"),
+            parse,
+            default=default,
+            field="initial_facility_code",
+            choices=shown if len(shown) <= _LISTED_FACILITIES else None,
+        )
 
     def _default_commune(self) -> int | None:
         communes = self.fc.me.get("commune_codes") or []

@@ -62,6 +62,9 @@ def record(
         str | None, Opt(help="Amount collected (default: the computed amount)")
     ] = None,
     point: Annotated[int | None, Opt(help="Collection point id (if you work at several)")] = None,
+    facility: Annotated[
+        str | None, Opt(help="Initial health facility code (HI; default: the one on file)")
+    ] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue the unfinished sign-up")] = False,
     yes: Annotated[bool, Opt("--yes", "-y", help="Save without asking")] = False,
     no_input: Annotated[bool, Opt("--no-input", help="Never prompt (scripts)")] = False,
@@ -93,6 +96,7 @@ def record(
             "payment_date": payment_date,
             "kind": kind,
             "point": point,
+            "facility": facility,
         }
         answers.update({k: v for k, v in given.items() if v is not None})
         if group:

@@ -29,6 +29,7 @@ from server.enrollments import receipts
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
 from server.enrollments.schemas import ReviewRequest
 from server.enrollments.service import REVIEW_ENTITY, review
+from server.facilities.demo import seed_facilities
 from server.ingest import push_batch
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
@@ -108,6 +109,8 @@ def seed_enrollments(
     # 1. The agency's register: households with 1-4 members covered by household HI, and
     # voluntary SI participants, with coverage ending from two months ago to a year ahead.
     communes = sorted({p.commune_code for p in session.exec(select(CollectionPoint)).all()})
+    # The province's facility list (illustrative codes): each commune's health station.
+    stations = seed_facilities(session, province_code=admin.province_code, communes=communes)
     register: dict[int, list[_Person]] = {}
     rows: list[Participant] = []
     for commune_code in communes:
@@ -137,6 +140,11 @@ def seed_enrollments(
                     registered_coverage_end=end,
                     coverage_end=end,
                     source="import",
+                    # The agency's list names the card's facility; a few entries lack one,
+                    # so their renewals show the "no facility" flag.
+                    initial_facility_code=stations.get(commune_code)
+                    if scheme == "household_hi" and not person.citizen_id.endswith("0")
+                    else None,
                 )
             )
         register[commune_code] = people
@@ -206,6 +214,7 @@ def seed_enrollments(
                             scheme=scheme,
                             exact=point.code in PERFORMANCE,
                             recorded=recorded[point.commune_code] if year == today.year else [],
+                            facility=stations.get(point.commune_code),
                         )
                     )
     pushed: list[tuple[str, dict[str, Any], int]] = []  # (id, record, agent id)
@@ -437,6 +446,7 @@ def _record(
     scheme: str,
     exact: bool = False,
     recorded: list[_Person] | None = None,
+    facility: str | None = None,
 ) -> dict[str, Any]:
     """One sign-up as a device records it; ``exact`` keeps to new people (no repeats)."""
     captured = datetime.combine(payment, time(rng.randrange(1, 10), rng.randrange(60)), tzinfo=UTC)
@@ -497,6 +507,8 @@ def _record(
             and p.coverage_end is not None
             and p.coverage_end >= start
         )
+        if kind == "new" and facility is not None:
+            body["initial_facility_code"] = facility  # renewals keep the one on file
         body.update(
             months=rng.choice([3, 6, 12, 12]),
             household={

@@ -55,6 +55,7 @@ class Enrollment(SQLModel, table=True):
     supported_months: int = 0
     receipt_number: int = Field(sa_type=BigInteger)
     flags: str = Field(default="", max_length=300)  # ",a,b," so a LIKE finds one on any database
+    initial_facility_code: str | None = Field(default=None, max_length=10)  # server.facilities
 
     captured_at: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime = Field(sa_type=UTCDateTime)

@@ -48,6 +48,10 @@ class FilingLine:
     household_code: str | None = None
     household_ordinal: int | None = None
     members: list[dict[str, Any]] = field(default_factory=list)
+    facility_code: str | None = None
+    facility_name: str = ""
+    local_support_vnd: int = 0
+    other_support_vnd: int = 0
 
 
 @dataclass
@@ -120,6 +124,12 @@ D05_KINDS = (
 )
 
 
+def _extra_support(amount_vnd: int) -> tuple[float | None, int]:
+    """Columns 12–13 (local budget) and 14–15 (other): 0 % and 0 đồng when the price applied
+    none, as no local or other support is modelled yet; a rate we cannot derive stays blank."""
+    return (0.0 if amount_vnd == 0 else None), amount_vnd
+
+
 def _d05_row(x: FilingLine) -> list[Any]:
     return [
         x.line,
@@ -136,10 +146,8 @@ def _d05_row(x: FilingLine) -> list[Any]:
         x.net_vnd,
         None if x.support_percent is None else float(x.support_percent),
         x.support_vnd,
-        None,
-        None,
-        None,
-        None,
+        *_extra_support(x.local_support_vnd),
+        *_extra_support(x.other_support_vnd),
         x.agent_code,
         _note(x),
     ]
@@ -179,6 +187,12 @@ D03_KINDS = ["int", "text", "text", "date", "text", "text", "text", "int", "text
 ]
 
 
+def _facility_province(code: str | None) -> str:
+    """``MaTinhBenhVien``: the code's first two digits (Decision 384/QĐ-BYT, pre-2025
+    province codes; 97/98 for defence and public security)."""
+    return code[:2] if code else ""
+
+
 def _d03_row(x: FilingLine) -> list[Any]:
     return [
         x.line,
@@ -189,8 +203,8 @@ def _d03_row(x: FilingLine) -> list[Any]:
         x.citizen_id,
         x.household_code or "",
         x.household_ordinal,
-        None,  # (7)/(8) initial registered health facility: not captured yet (issue 13 item 3)
-        None,
+        _facility_province(x.facility_code),
+        x.facility_code or "",
         x.payment_date,
         x.receipt_number,
         x.net_vnd,
@@ -245,7 +259,7 @@ def _tk1_row(x: FilingLine) -> list[Any]:
         x.household_code or "",
         x.monthly_income_vnd if x.form == "D05-TS" else x.net_vnd,
         x.months,
-        None,  # initial registered health facility (issue 13 item 3)
+        " — ".join(p for p in (x.facility_code, x.facility_name) if p),
     ]
 
 
@@ -281,6 +295,10 @@ def workbook(header: FilingHeader, lines: list[FilingLine]) -> bytes:
                     sum(x.net_vnd for x in d05),
                     None,
                     sum(x.support_vnd for x in d05),
+                    None,
+                    sum(x.local_support_vnd for x in d05),
+                    None,
+                    sum(x.other_support_vnd for x in d05),
                 ]
             ],
         ),

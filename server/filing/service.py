@@ -26,6 +26,7 @@ from server.dbtypes import utcnow
 from server.enrollments.audit import audit
 from server.enrollments.models import Enrollment, EnrollmentRevision
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
+from server.facilities.service import names_by_code
 from server.filing.forms import FilingHeader, FilingLine, workbook
 from server.filing.models import FilingBatch, FilingEntry
 from server.org.models import CollectionPoint, Commune, Province
@@ -187,6 +188,9 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
     base_salaries = _base_salaries(
         session, [a for a in answers if "hi_household_rate" in (a.get("policy_versions") or {})]
     )
+    facility_names = names_by_code(
+        session, [e.initial_facility_code for _, e, _, _ in rows if e.initial_facility_code]
+    )
     lines = []
     for entry, e, agent, commune in rows:
         revision = revisions.get((e.id, e.rev))
@@ -225,6 +229,10 @@ def batch_file(session: Session, *, batch: FilingBatch) -> bytes:
                 household_code=e.household_code,
                 household_ordinal=e.household_ordinal,
                 members=list(household.get("members") or []),
+                facility_code=e.initial_facility_code,
+                facility_name=facility_names.get(e.initial_facility_code or "", ""),
+                local_support_vnd=amounts.get("local_support", 0),
+                other_support_vnd=amounts.get("other_support", 0),
             )
         )
     contract = contract_on(session, organisation_id=org.id or 0, day=batch.created_at.date())

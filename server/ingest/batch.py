@@ -35,6 +35,7 @@ from server.auth.models import Role
 from server.auth.scope import Principal
 from server.dbtypes import utcnow
 from server.errors import Forbidden, PayloadTooLarge
+from server.facilities.service import facility_book
 from server.ingest.decide import (
     Acceptance,
     ConflictOutcome,
@@ -211,6 +212,7 @@ def _run(
     assert principal.device_id is not None
     policy = load_policy_set(session)
     view = read_batch(session, principal, [r for _, r in valid])
+    facilities = facility_book(session, view.communes.values(), [r for _, r in valid])
     # The clock is read once the batch's locks are held, so a batch that waited for another
     # one sharing its people is stamped after it.
     j = Judge(
@@ -219,6 +221,7 @@ def _run(
         point_ids=frozenset(principal.point_ids),
         quoter=Quoter(policy),
         clock=Clock(now=utcnow(), today=today_local(), max_age_days=max_age_days),
+        facilities=facilities,
     )
     outcomes = {i: judge(view, j, i, r) for i, r in valid}
     accepted = [o for o in outcomes.values() if isinstance(o, Acceptance)]

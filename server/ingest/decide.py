@@ -23,6 +23,8 @@ from enroll_common.sync_wire import (
     ServerVersion,
     content_hash,
 )
+from server.facilities.check import FacilityBook, FacilityChoice
+from server.facilities.check import choose as choose_facility
 from server.ingest.pricing import Clock, Priced, Quoter, price
 from server.ingest.view import (
     BatchView,
@@ -53,6 +55,7 @@ class Judge:
     point_ids: frozenset[int]
     quoter: Quoter
     clock: Clock
+    facilities: FacilityBook = FacilityBook()
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Acceptance:
     province_code: int
     receipt_recorded: bool
     received_at: datetime
+    facility: FacilityChoice = FacilityChoice()
     revision_id: int = 0
     code: str = ""
     answer: Any = None  # Accepted, once written
@@ -139,6 +143,8 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
     problems = _check_fields(view, j, record)
     receipt_problems, receipt_recorded = _check_receipt(view, record)
     problems += receipt_problems
+    facility = _facility(view, j, record)
+    problems += facility.problems
     priced: Priced | None = None
     if not problems:
         try:
@@ -172,9 +178,23 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
         province_code=view.communes[point.commune_code],
         receipt_recorded=receipt_recorded,
         received_at=existing.received_at if existing is not None else _arrival(j, index),
+        facility=facility,
     )
     _apply(view, j, acceptance)
     return acceptance
+
+
+def _facility(view: BatchView, j: Judge, record: EnrollmentRecord) -> FacilityChoice:
+    """The initial health facility to store (``server.facilities.check``)."""
+    point = view.points.get(record.point_id)
+    province = view.communes.get(point.commune_code) if point is not None else None
+    citizen = record.person.citizen_id
+
+    def on_file(scheme: str) -> str | None:
+        entry = view.register.get((citizen, scheme))
+        return entry.initial_facility_code if entry is not None else None
+
+    return choose_facility(j.facilities, record, province, on_file)
 
 
 def _arrival(j: Judge, index: int) -> datetime:
@@ -307,6 +327,7 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
     entry.si_code = person.si_code or entry.si_code
     entry.household_code = household or entry.household_code
     entry.last_enrollment_id = record_id
+    entry.initial_facility_code = a.facility.code or entry.initial_facility_code
     live_end = max(o.coverage_end for o in view.live_of(*key))
     registered = entry.registered_coverage_end
     entry.coverage_end = max(live_end, registered) if registered is not None else live_end

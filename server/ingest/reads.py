@@ -204,6 +204,7 @@ def _read_register(
             col(Participant.coverage_end),
             col(Participant.source),
             col(Participant.last_enrollment_id),
+            col(Participant.initial_facility_code),
         )
         .where(who)
         .order_by(col(Participant.id))

@@ -98,6 +98,7 @@ class RegisterEntry:
     coverage_end: date | None
     source: str
     last_enrollment_id: str | None
+    initial_facility_code: str | None = None  # the facility on file (server.facilities)
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ def _enrollment_values(a: Acceptance, j: Judge) -> dict[str, Any]:
         "coverage_end": q.coverage_end,
         "supported_months": a.priced.supported_months,
         "receipt_number": record.receipt_number,
-        "flags": "," + ",".join(f.value for f in flags) + "," if flags else "",
+        "flags": _flags([f.value for f in flags] + list(a.facility.flags)),
+        "initial_facility_code": a.facility.code,
         "captured_at": record.captured_at,
         "updated_at": j.clock.now,
         "gps_lat": record.gps.lat if record.gps else None,
@@ -164,6 +165,10 @@ def _enrollment_values(a: Acceptance, j: Judge) -> dict[str, Any]:
         "reviewed_at": None,
         "review_reason": None,
     }
+
+
+def _flags(values: list[str]) -> str:
+    return "," + ",".join(values) + "," if values else ""
 
 
 def _write_enrollments(session: Session, j: Judge, accepted: Sequence[Acceptance]) -> None:
@@ -265,6 +270,7 @@ def _write_register(
                 "coverage_end": e.coverage_end,
                 "source": e.source,
                 "last_enrollment_id": e.last_enrollment_id,
+                "initial_facility_code": e.initial_facility_code,
                 "updated_at": now,
             }
         )
@@ -312,6 +318,7 @@ def _register_upsert(session: Session) -> Any:
             "si_code": stmt.excluded.si_code,
             "household_code": stmt.excluded.household_code,
             "last_enrollment_id": stmt.excluded.last_enrollment_id,
+            "initial_facility_code": stmt.excluded.initial_facility_code,
             "coverage_end": coverage_end,
             "updated_at": stmt.excluded.updated_at,
         },

@@ -1,7 +1,8 @@
 """Import the agency's list of current participants of one commune: all rows valid, or none.
 
 Columns (header row, any order, case-insensitive): citizen_id, si_code, full_name,
-date_of_birth, household_code, scheme, coverage_end. Dates as YYYY-MM-DD or DD/MM/YYYY.
+date_of_birth, household_code, scheme, coverage_end, and optionally initial_facility_code
+(the initial health facility on file). Dates as YYYY-MM-DD or DD/MM/YYYY.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from enroll_common.facilities import is_facility_code, normalise_code
 from enroll_common.sync_wire import (
     CITIZEN_ID_PATTERN,
     HOUSEHOLD_CODE_PATTERN,
@@ -33,6 +35,7 @@ COLUMNS = [
     "household_code",
     "scheme",
     "coverage_end",
+    "initial_facility_code",
 ]
 REQUIRED = ["citizen_id", "full_name", "date_of_birth", "scheme", "coverage_end"]
 MAX_ROWS = 100_000  # per upload through the API; the command line has no limit
@@ -164,7 +167,20 @@ def import_register(
             end = _date(cells.get("coverage_end", ""))
         except ValueError as exc:
             bad("coverage_end", str(exc))
-        staged: bulk.StagedRow = (number, citizen, scheme, si_code, name, dob, household, end)
+        facility = normalise_code(cells.get("initial_facility_code", "")) or None
+        if facility is not None and not is_facility_code(facility):
+            bad("initial_facility_code", "must be 5 digits (e.g. 66001) or empty")
+        staged: bulk.StagedRow = (
+            number,
+            citizen,
+            scheme,
+            si_code,
+            name,
+            dob,
+            household,
+            end,
+            facility,
+        )
         if len(errors) > problems_before:  # never written; only staged to find repeats
             staged = bulk.storable(staged)
         chunk.append(staged)

@@ -37,4 +37,6 @@ class Participant(SQLModel, table=True):
     coverage_end: date | None = None
     source: str = Field(max_length=20)  # "import" | "enrollment"
     last_enrollment_id: str | None = Field(default=None, max_length=36)
+    # Initial health facility on file: the agency's list, then the latest HI sign-up's choice.
+    initial_facility_code: str | None = Field(default=None, max_length=10)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

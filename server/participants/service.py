@@ -132,6 +132,7 @@ class RosterRow(Protocol):
     commune_code: int
     province_code: int
     coverage_end: date | None
+    initial_facility_code: str | None
 
 
 def roster_payload(row: RosterRow) -> dict[str, Any]:
@@ -146,6 +147,7 @@ def roster_payload(row: RosterRow) -> dict[str, Any]:
         "scheme": row.scheme,
         "commune_code": row.commune_code,
         "coverage_end": row.coverage_end.isoformat() if row.coverage_end else None,
+        "initial_facility_code": row.initial_facility_code,
     }
 
 

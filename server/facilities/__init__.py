@@ -1,0 +1,1 @@
+"""Initial registered health facilities: the province's reference list and its import."""
