@@ -5,7 +5,7 @@
 3. the device's offline quote (``FieldClient.record``), on what it pulled;
 4. a real push of that record: the server's recomputed ``amount_vnd``.
 
-The expected figures are worked out by hand in docs/policy-rules.md §12–§13 (base salary
+The expected figures are worked out by hand in docs/policy-rules.md §11–§13 (base salary
 2,530,000 from 2026-07-01: 4.5 % = 113,850 a month, 1,366,200 a year).
 """
 
@@ -29,7 +29,8 @@ from server.auth.models import AgentPoint, Role, User
 from server.auth.security import Passwords
 from server.migrate import MIGRATIONS_DIR
 from server.policy.initial import initial_policy_dicts
-from tests.client.conftest import Field, field as field  # noqa: F401 (the live-server fixture)
+from tests.client.conftest import Field
+from tests.client.conftest import field as field  # noqa: F401 (the live-server fixture)
 from tests.factories import EA_KAR, PASSWORD
 
 SHIPPED = PolicySet.from_dicts(initial_policy_dicts())
