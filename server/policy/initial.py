@@ -60,6 +60,32 @@ def restore_initial_policy(conn: Connection) -> None:
             for r in rows
         ],
     )
+    # The commune marks (0010) survive in ``commune``; their change-log entries do not.
+    marked = conn.execute(
+        text(
+            "SELECT code, name, province_code, support_area FROM commune "
+            "WHERE support_area IS NOT NULL ORDER BY code"
+        )
+    ).all()
+    if marked:
+        conn.execute(
+            insert(ChangeLog),
+            [
+                {
+                    "entity": "commune_support",
+                    "entity_id": str(code),
+                    "op": "upsert",
+                    "payload": {
+                        "code": code,
+                        "name": name,
+                        "province_code": province,
+                        "support_area": area,
+                    },
+                    "created_at": now,
+                }
+                for code, name, province, area in marked
+            ],
+        )
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(
