@@ -327,3 +327,34 @@ def test_supported_hi_without_its_evidence_is_refused_everywhere(
     assert [e["field"] for e in result["errors"]] == [field_name]
     assert words in result["errors"][0]["message"]
     fc.close()
+
+
+def test_agent_cli_records_a_supported_member_with_evidence(field, tmp_path, monkeypatch):
+    """The ``enroll-agent record`` form: group and evidence asked, amount as the golden case."""
+    from typer.testing import CliRunner
+
+    from client_sdk.cli import app
+
+    home = tmp_path / "home"
+    _device(field, home, "agent.eakar", "coord.eakar").close()
+    monkeypatch.setenv("FIELD_ENROLL_SERVER", field.server_url)
+    monkeypatch.setenv("FIELD_ENROLL_DATA_DIR", str(home))
+    args = ["--json", "record", "--scheme", "supported_hi", "--name", "Lò Thị Xuân"]
+    args += ["--dob", "01/02/1995", "--citizen-id", "066195000777", "--commune", str(EA_KAR)]
+    args += ["--payment-date", "20/11/2026", "--months", "12", "--group", "near_poor"]
+    runner = CliRunner()
+    missing = runner.invoke(app, [*args, "--yes", "--no-input"], catch_exceptions=False)
+    assert missing.exit_code != 0 and "support_evidence.kind" in missing.output
+    args += ["--evidence-kind", "near_poor_certificate", "--evidence-ref", "GCN-12/2026"]
+    saved = runner.invoke(app, [*args, "--yes", "--no-input"], catch_exceptions=False)
+    assert saved.exit_code == 0, saved.output
+    body = json.loads(saved.output)
+    assert body["record"]["support_evidence"] == {
+        "kind": "near_poor_certificate",
+        "reference": "GCN-12/2026",
+        "valid_until": None,
+    }
+    assert body["record"]["amount_collected_vnd"] == 409_860
+    synced = runner.invoke(app, ["--json", "sync"], catch_exceptions=False)
+    assert synced.exit_code == 0, synced.output
+    assert json.loads(synced.output)["results"][0]["accepted"]["amount_vnd"] == 409_860
