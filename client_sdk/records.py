@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
-from client_sdk.errors import ValidationError
+from client_sdk.errors import LoginRequired, ValidationError
 from client_sdk.i18n import _
 from client_sdk.models import (
     ATTENTION_STATES,
@@ -29,11 +29,14 @@ from client_sdk.receipts import Receipts
 from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
 from enroll_common.facilities import ENTITY_FACILITY, NEEDS_FACILITY
+from enroll_common.quote_wire import record_request
+from enroll_common.schemes import ranks_household
 from enroll_common.sync_wire import EnrollmentRecord
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ENTITY_POLICY = "policy_version"
 ENTITY_PARTICIPANT = "participant"
+ENTITY_COMMUNE_SUPPORT = "commune_support"
 HH = Scheme.HOUSEHOLD_HI.value
 
 
@@ -87,28 +90,53 @@ class Records:
                 return str(roster[candidate])
         return self.store.latest_local_facility(citizen_id, NEEDS_FACILITY)
 
+    def province_code(self) -> int | None:
+        """The province whose policy rows price this agent's sign-ups (the server uses the
+        collection point's province; an agent's points are in the agent's province)."""
+        try:
+            code = self._me().get("province_code")
+        except LoginRequired:
+            return None
+        return int(code) if code else None
+
+    def residence_area(self, commune_code: int) -> str | None:
+        """special_zone / island_commune for a marked commune (pulled ``commune_support``)."""
+        for row in self.store.pulled(ENTITY_COMMUNE_SUPPORT):
+            if row.get("code") == commune_code:
+                area = row.get("support_area")
+                return str(area) if area else None
+        return None
+
     def _price(self, rec: EnrollmentRecord, ordinal: int | None) -> Quote:
         try:
             return quote(
-                QuoteRequest(
-                    scheme=Scheme(rec.scheme.value),
-                    payment_date=rec.payment_date,
-                    months=rec.months,
-                    monthly_income_vnd=rec.monthly_income_vnd,
-                    support_groups=frozenset(rec.support_groups),
+                record_request(
+                    rec,
                     household_ordinal=ordinal,
                     previous_coverage_end=self.previous_coverage_end(
                         rec.person.citizen_id, rec.scheme.value
                     ),
+                    province_code=self.province_code(),
+                    residence_area=self.residence_area(rec.person.commune_code),
                 ),
                 self.policy(),
             )
         except PolicyError as exc:
             raise ValidationError(str(exc), field=exc.field, allowed=exc.allowed) from exc
 
+    def _ranked(self, rec: EnrollmentRecord) -> bool:
+        """Whether the household place prices this record (the server's rule)."""
+        try:
+            return ranks_household(
+                rec.scheme, self.policy(), rec.payment_date, self.province_code()
+            )
+        except PolicyError as exc:
+            raise ValidationError(str(exc), field=exc.field, allowed=exc.allowed) from exc
+
     def quote_for(self, rec: EnrollmentRecord) -> Quote:
         """Price a record with the cached policy and the ordinal it carries."""
-        return self._price(rec, rec.household.ordinal if rec.household else None)
+        ranked = rec.household is not None and self._ranked(rec)
+        return self._price(rec, rec.household.ordinal if rec.household and ranked else None)
 
     def members(
         self,
@@ -174,7 +202,7 @@ class Records:
         keep_ordinal: bool = False,
     ) -> tuple[EnrollmentRecord, Quote]:
         """The record with its household place filled in (unless kept), and its price."""
-        if rec.household is None:
+        if rec.household is None or not self._ranked(rec):
             return rec, self._price(rec, None)
         if keep_ordinal:
             return rec, self._price(rec, rec.household.ordinal)

@@ -27,10 +27,13 @@ from typing import Any
 from .errors import PolicyError
 from .money import format_vnd, round_half_up
 from .policy import (
+    ISLAND_SPECIAL_ZONE,
+    RESIDENCE_AREAS,
     SUPPORT_GROUPS,
     HiCardStart,
     PolicyRow,
     PolicySet,
+    VsiSupport,
     card_start_value,
     int_value,
     ladder_value,
@@ -57,10 +60,11 @@ LINE_LABELS: Mapping[str, str] = {
 
 
 class Scheme(StrEnum):
-    """The two products an agent can sell."""
+    """The products an agent can sell; each has its rules in ``enroll_common.schemes``."""
 
     VOLUNTARY_SI = "voluntary_si"
     HOUSEHOLD_HI = "household_hi"
+    SUPPORTED_HI = "supported_hi"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,13 @@ class QuoteRequest:
     support_months_used: int = 0
     household_ordinal: int | None = None
     previous_coverage_end: date | None = None
+    province_code: int | None = None
+    """Province whose policy rows apply (its rows override national ones); None: national."""
+    residence_area: str | None = None
+    """The commune of residence's mark (special_zone, island_commune) from official data."""
+    evidence_kind: str | None = None
+    evidence_reference: str | None = None
+    evidence_valid_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -145,17 +156,20 @@ def quote(request: QuoteRequest, policy: PolicySet) -> Quote:
         ) from None
     _require_date("payment_date", request.payment_date)
     _require_int("months", request.months, minimum=1)
+    if request.province_code is not None:
+        _require_int("province_code", request.province_code, minimum=1)
+    # Imported here: each scheme's module builds on this module's types and helpers.
+    from .schemes import rules
+
     with localcontext(_CONTEXT):
-        if scheme is Scheme.HOUSEHOLD_HI:
-            return _household_hi(request, policy)
-        return _voluntary_si(request, policy)
+        return rules(scheme).price(request, policy)
 
 
 # --- household health insurance ---------------------------------------------------------------
 
 
 def _household_hi(request: QuoteRequest, policy: PolicySet) -> Quote:
-    used = _Used(policy, request.payment_date)
+    used = Used(policy, request.payment_date, request.province_code)
     base_salary = int_value(used("base_salary"))
     rate = rate_value(used("hi_household_rate"))
     ladder = ladder_value(used("hi_household_ladder"))
@@ -190,7 +204,7 @@ def _household_hi(request: QuoteRequest, policy: PolicySet) -> Quote:
         household_discount_vnd=household_discount,
         advance_discount_vnd=0,
         net_vnd=net,
-        lines=_lines(gross=gross, household_discount=household_discount, net=net),
+        lines=lines(gross=gross, household_discount=household_discount, net=net),
         policy_versions=used.versions(),
         coverage_start=start,
         coverage_end=end,
@@ -220,7 +234,7 @@ def _hi_coverage(
 
 
 def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
-    used = _Used(policy, request.payment_date)
+    used = Used(policy, request.payment_date, request.province_code)
     base_salary = int_value(used("base_salary"))
     vsi_rate = rate_value(used("vsi_rate"))
     floor = int_value(used("vsi_income_floor"))
@@ -248,9 +262,7 @@ def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
     groups = _require_groups(request.support_groups)
     used_months = _require_int("support_months_used", request.support_months_used, minimum=0)
 
-    # A group the version in force does not know (e.g. ethnic_minority before 2025-07-01)
-    # gets the general rate; the most favourable group applies.
-    rate = max(support.rates.get(group, support.rates["other"]) for group in groups)
+    rate = _vsi_support_rate(request, groups, support)
     monthly_gross = round_half_up(vsi_rate * income)
     # rate <= 1 and floor <= income, so support can never exceed the monthly gross.
     support_per_month = round_half_up(rate * vsi_rate * floor)
@@ -285,12 +297,42 @@ def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
         household_discount_vnd=0,
         advance_discount_vnd=advance_discount,
         net_vnd=net,
-        lines=_lines(
-            gross=gross, support=support_total, advance_discount=advance_discount, net=net
-        ),
+        lines=lines(gross=gross, support=support_total, advance_discount=advance_discount, net=net),
         policy_versions=used.versions(),
         coverage_start=start,
         coverage_end=end,
+    )
+
+
+def _vsi_support_rate(
+    request: QuoteRequest, groups: frozenset[str], support: VsiSupport
+) -> Decimal:
+    """The most favourable group's rate; a group the version in force does not know (e.g.
+    ethnic_minority before 2025-07-01) gets the general rate.
+
+    In an island commune or special zone the commune decides the group: the agent's choice
+    may raise the level only with evidence, and can never lower it.
+    """
+    chosen = max(support.rates.get(group, support.rates["other"]) for group in groups)
+    area = request.residence_area
+    if area is None:
+        return chosen
+    if area not in RESIDENCE_AREAS:
+        raise PolicyError("residence_area", f"vùng không hợp lệ: {area!r}", sorted(RESIDENCE_AREAS))
+    by_area = support.rates.get(ISLAND_SPECIAL_ZONE, support.rates["other"])
+    if chosen > by_area and not has_evidence(request):
+        raise PolicyError(
+            "support_evidence",
+            "nhóm hỗ trợ cao hơn mức của xã đảo, đặc khu cần giấy tờ chứng minh "
+            "(loại giấy tờ và số giấy tờ)",
+        )
+    return max(chosen, by_area)
+
+
+def has_evidence(request: QuoteRequest) -> bool:
+    """Whether the request names a document: its kind and its reference number."""
+    return bool(
+        (request.evidence_kind or "").strip() and (request.evidence_reference or "").strip()
     )
 
 
@@ -322,16 +364,17 @@ def add_months(start: date, months: int) -> date:
     return date(year, month0 + 1, min(start.day, last_day))
 
 
-class _Used:
+class Used:
     """Looks up rows in force on one date and remembers which ones priced the quote."""
 
-    def __init__(self, policy: PolicySet, on: date) -> None:
+    def __init__(self, policy: PolicySet, on: date, province: int | None = None) -> None:
         self._policy = policy
         self._on = on
+        self._province = province
         self._versions: dict[str, int] = {}
 
     def __call__(self, parameter: str) -> PolicyRow:
-        row = self._policy.in_force(parameter, self._on)
+        row = self._policy.in_force(parameter, self._on, self._province)
         self._versions[parameter] = row.id
         return row
 
@@ -339,7 +382,7 @@ class _Used:
         return dict(sorted(self._versions.items()))
 
 
-def _lines(
+def lines(
     *,
     gross: int,
     net: int,

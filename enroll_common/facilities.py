@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from enroll_common.calculator import Scheme
+from enroll_common.schemes import Insurance, scheme_values
 
 ENTITY_FACILITY: Final = "health_facility"
 """The change-log entity of a facility; its payload is ``server.facilities`` ``payload``."""
@@ -19,9 +19,9 @@ FACILITY_CODE_PATTERN: Final = r"^[0-9]{5}$"
 defence and public-security ministries, then a 3-digit sequence (docs/facilities.md)."""
 _CODE = re.compile(FACILITY_CODE_PATTERN)
 
-NEEDS_FACILITY: frozenset[str] = frozenset({Scheme.HOUSEHOLD_HI.value})
-"""Health-insurance schemes whose card names an initial facility. Add a new HI scheme here
-(e.g. ``supported_hi``) and the push check, the default, the form and D03-TS follow."""
+NEEDS_FACILITY: frozenset[str] = frozenset(scheme_values(Insurance.HI))
+"""Health-insurance schemes, whose card names an initial facility: from the scheme registry,
+so a new HI scheme is checked at push, defaulted, asked by the form and printed on D03-TS."""
 
 FACILITY_MISSING: Final = "facility_missing"
 """Server-side review flag: an HI sign-up stored with no facility (none sent, none on file)."""

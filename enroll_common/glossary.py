@@ -9,10 +9,51 @@ from __future__ import annotations
 
 from typing import Final
 
+from enroll_common.schemes import REGISTRY
+
 TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
-    "scheme": {
-        "voluntary_si": ("BHXH tự nguyện", "Voluntary social insurance"),
-        "household_hi": ("BHYT hộ gia đình", "Household health insurance"),
+    # Scheme names come from the registry: each scheme's module names itself once.
+    "scheme": {r.scheme.value: (r.label_vi, r.label_en) for r in REGISTRY.values()},
+    "support_group": {
+        "poor": ("hộ nghèo", "poor household"),
+        "near_poor": ("hộ cận nghèo", "near-poor household"),
+        "ethnic_minority": ("người dân tộc thiểu số", "ethnic minority"),
+        "island_special_zone": (
+            "sinh sống tại xã đảo, đặc khu",
+            "living in an island commune or special zone",
+        ),
+        "other": ("đối tượng khác", "other"),
+        "farm_household": (
+            "hộ nông, lâm, ngư, diêm nghiệp có mức sống trung bình",
+            "farm, forestry, fishery or salt household of average living standard",
+        ),
+        "student": ("học sinh, sinh viên", "pupil or student"),
+        "ethnic_minority_transition": (
+            "người dân tộc thiểu số ở xã ra khỏi vùng khó khăn",
+            "ethnic minority in a commune no longer classed as difficult",
+        ),
+    },
+    "evidence_kind": {
+        "near_poor_certificate": (
+            "giấy chứng nhận hộ cận nghèo",
+            "near-poor household certificate",
+        ),
+        "commune_list": ("danh sách do UBND xã lập", "list drawn up by the commune"),
+        "student_card": ("thẻ học sinh, sinh viên", "student card"),
+        "school_confirmation": ("giấy xác nhận của nhà trường", "school's confirmation"),
+        "commune_confirmation": (
+            "giấy xác nhận của UBND xã về mức sống",
+            "commune's confirmation of living standard",
+        ),
+        "poor_certificate": ("giấy chứng nhận hộ nghèo", "poor household certificate"),
+    },
+    "residence_area": {
+        "special_zone": ("đặc khu", "special zone"),
+        "island_commune": ("xã đảo", "island commune"),
+    },
+    "insurance": {
+        "hi": ("BHYT", "health insurance"),
+        "vsi": ("BHXH tự nguyện", "voluntary social insurance"),
     },
     "kind": {
         "new": ("tham gia mới", "new"),

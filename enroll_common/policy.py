@@ -28,11 +28,28 @@ PARAMETERS: tuple[str, ...] = (
     "vsi_support",
     "vsi_payment_months",
     "vsi_discount_rate",
+    "supported_hi_groups",
+    "supported_hi_household_ladder",
 )
 """Every parameter name a policy row may carry."""
 
+ISLAND_SPECIAL_ZONE = "island_special_zone"
+"""The VSI support group of people living in an island commune or a special zone (đặc khu),
+decided by the commune of residence (Decree 159/2025 Art 5 cl 1), not by the agent."""
+
 SUPPORT_GROUPS: frozenset[str] = frozenset({"poor", "near_poor", "ethnic_minority", "other"})
-"""The universe of state-support groups for voluntary social insurance."""
+"""The state-support groups for voluntary social insurance an agent may name."""
+
+RATE_GROUPS: frozenset[str] = SUPPORT_GROUPS | {ISLAND_SPECIAL_ZONE}
+"""Groups a ``vsi_support`` row may rate: the agent's, and the one the commune decides."""
+
+SUPPORTED_HI_GROUPS: frozenset[str] = frozenset(
+    {"near_poor", "farm_household", "student", "ethnic_minority_transition"}
+)
+"""Groups whose health insurance the State budget partly pays (HI Law Art 12 cl 4)."""
+
+RESIDENCE_AREAS: frozenset[str] = frozenset({"special_zone", "island_commune"})
+"""Commune marks that bring VSI support (org data ``commune.support_area``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,16 @@ class VsiPaymentMonths:
 
 
 @dataclass(frozen=True)
+class SupportedGroup:
+    """One budget-supported HI group: the share of the 4.5 % the budget pays, the evidence
+    kinds accepted for it (empty: none needed) and how long that evidence may run."""
+
+    rate: Decimal
+    evidence: tuple[str, ...]
+    validity_months: int | None
+
+
+@dataclass(frozen=True)
 class PolicyRow:
     """One dated version of one parameter (a row of the server's append-only table)."""
 
@@ -72,10 +99,17 @@ class PolicyRow:
     effective_from: date
     effective_to: date | None
     source: str
+    province_code: int | None = None
+    """None: national. A province's row overrides the national row for that province."""
 
     def __post_init__(self) -> None:
         if isinstance(self.id, bool) or not isinstance(self.id, int) or self.id < 1:
             raise PolicyError("id", f"must be a positive integer, got {self.id!r}")
+        province = self.province_code
+        if province is not None and (
+            isinstance(province, bool) or not isinstance(province, int) or province < 1
+        ):
+            raise PolicyError("province_code", f"must be a province code or null, got {province!r}")
         if self.parameter not in PARAMETERS:
             raise PolicyError(
                 "parameter", f"unknown parameter {self.parameter!r}", list(PARAMETERS)
@@ -119,11 +153,13 @@ class PolicyRow:
                 else _to_date("effective_to", data["effective_to"])
             ),
             source=data["source"],
+            province_code=data.get("province_code"),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form, the inverse of :meth:`from_dict`."""
-        return {
+        """JSON-friendly form, the inverse of :meth:`from_dict`. ``province_code`` appears
+        only on a province's row, so national rows read exactly as they always did."""
+        out = {
             "id": self.id,
             "parameter": self.parameter,
             "value": self.value,
@@ -131,6 +167,9 @@ class PolicyRow:
             "effective_to": self.effective_to.isoformat() if self.effective_to else None,
             "source": self.source,
         }
+        if self.province_code is not None:
+            out["province_code"] = self.province_code
+        return out
 
 
 class PolicySet:
@@ -150,7 +189,7 @@ class PolicySet:
         self._by_parameter = by_parameter
         # Rows are immutable, so an answer never changes: a batch of 500 sign-ups paid on a
         # few days looks up each parameter once per day instead of once per sign-up.
-        self._in_force: dict[tuple[str, date], PolicyRow] = {}
+        self._in_force: dict[tuple[str, date, int | None], PolicyRow] = {}
 
     @classmethod
     def from_dicts(cls, rows: Iterable[Mapping[str, Any]]) -> PolicySet:
@@ -161,21 +200,25 @@ class PolicySet:
         """All rows, ordered by id."""
         return list(self._rows)
 
-    def in_force(self, parameter: str, on: date) -> PolicyRow:
-        """The version of ``parameter`` in force on ``on``.
+    def in_force(self, parameter: str, on: date, province: int | None = None) -> PolicyRow:
+        """The version of ``parameter`` in force on ``on`` (in ``province``, if given).
 
-        If versions overlap, the one with the latest ``effective_from`` wins (a newer decree
-        supersedes an open-ended older one); equal starts are settled by the higher id, i.e.
-        the row entered last, so the answer is always deterministic.
+        A row of the province overrides national rows while it is in force (a province
+        resolution tops up the national minimum). Among rows of the same scope, the latest
+        ``effective_from`` wins (a newer decree supersedes an open-ended older one); equal
+        starts are settled by the higher id, i.e. the row entered last, so the answer is
+        always deterministic. Rows of other provinces are never used.
         """
-        found = self._in_force.get((parameter, on))
+        found = self._in_force.get((parameter, on, province))
         if found is not None:
             return found
         if parameter not in PARAMETERS:
             raise PolicyError("parameter", f"unknown parameter {parameter!r}", list(PARAMETERS))
         _check_date("payment_date", on)
         rows = self._by_parameter.get(parameter, [])
-        candidates = [row for row in rows if row.covers(on)]
+        candidates = [
+            row for row in rows if row.covers(on) and row.province_code in (None, province)
+        ]
         if not candidates:
             raise PolicyError(
                 "payment_date",
@@ -183,8 +226,11 @@ class PolicySet:
                 "a version covering this date must be entered first",
                 [row.period() for row in sorted(rows, key=lambda r: r.effective_from)] or None,
             )
-        found = max(candidates, key=lambda row: (row.effective_from, row.id))
-        self._in_force[(parameter, on)] = found
+        found = max(
+            candidates,
+            key=lambda row: (row.province_code is not None, row.effective_from, row.id),
+        )
+        self._in_force[(parameter, on, province)] = found
         return found
 
 
@@ -238,12 +284,12 @@ def support_value(row: PolicyRow) -> VsiSupport:
     """State-support rates per group and the cap on supported months."""
     data = _dict(row.value, row.parameter, {"rates", "max_months"})
     raw_rates = _dict(data["rates"], f"{row.parameter}.rates", None)
-    unknown = sorted(set(raw_rates) - SUPPORT_GROUPS)
+    unknown = sorted(set(raw_rates) - RATE_GROUPS)
     if unknown:
         raise PolicyError(
             "value",
             f"{row.parameter}.rates has unknown group(s) {', '.join(map(repr, unknown))}",
-            sorted(SUPPORT_GROUPS),
+            sorted(RATE_GROUPS),
         )
     if "other" not in raw_rates:
         raise PolicyError("value", f'{row.parameter}.rates must include the fallback "other"')
@@ -268,6 +314,47 @@ def payment_months_value(row: PolicyRow) -> VsiPaymentMonths:
     )
 
 
+def supported_groups_value(row: PolicyRow) -> Mapping[str, SupportedGroup]:
+    """Budget-supported HI groups: rate (share of the contribution the budget pays, up to
+    1 when a province pays it all), accepted evidence kinds, validity in months."""
+    data = _dict(row.value, row.parameter, None)
+    unknown = sorted(set(data) - SUPPORTED_HI_GROUPS)
+    if unknown or not data:
+        raise PolicyError(
+            "value",
+            f"{row.parameter} must map known groups, got {', '.join(map(repr, unknown)) or '{}'}",
+            sorted(SUPPORTED_HI_GROUPS),
+        )
+    out: dict[str, SupportedGroup] = {}
+    for group, raw in sorted(data.items()):
+        what = f"{row.parameter}.{group}"
+        entry = _dict(raw, what, {"rate", "evidence", "validity_months"})
+        rate = _decimal(entry["rate"], f"{what}.rate")
+        if not Decimal(0) <= rate <= Decimal(1):
+            raise PolicyError("value", f"{what}.rate must be in [0, 1]")
+        evidence = entry["evidence"]
+        if not isinstance(evidence, list | tuple) or not all(
+            isinstance(kind, str) and kind for kind in evidence
+        ):
+            raise PolicyError("value", f"{what}.evidence must be a list of evidence kinds")
+        validity = entry["validity_months"]
+        out[group] = SupportedGroup(
+            rate=rate,
+            evidence=tuple(evidence),
+            validity_months=None
+            if validity is None
+            else _positive_int(validity, f"{what}.validity_months"),
+        )
+    return out
+
+
+def flag_value(row: PolicyRow) -> bool:
+    """A yes/no rule (JSON true / false)."""
+    if not isinstance(row.value, bool):
+        raise PolicyError("value", f"{row.parameter} must be true or false, got {row.value!r}")
+    return row.value
+
+
 _VALIDATORS: dict[str, Callable[[PolicyRow], object]] = {
     "base_salary": int_value,
     "hi_household_rate": rate_value,
@@ -280,6 +367,8 @@ _VALIDATORS: dict[str, Callable[[PolicyRow], object]] = {
     "vsi_support": support_value,
     "vsi_payment_months": payment_months_value,
     "vsi_discount_rate": rate_value,
+    "supported_hi_groups": supported_groups_value,
+    "supported_hi_household_ladder": flag_value,
 }
 
 

@@ -7,14 +7,45 @@ by the calculator, so both sides refuse the same inputs with the same ``PolicyEr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from pydantic import BaseModel, Field, StrictInt
 
 from .calculator import QuoteRequest, Scheme
+from .sync_wire import EnrollmentRecord, SupportEvidence
 from .wire import Inbound
 
-__all__ = ["QuoteInput", "QuoteLinePublic", "QuotePublic"]
+__all__ = ["QuoteInput", "QuoteLinePublic", "QuotePublic", "record_request"]
+
+
+def record_request(
+    record: EnrollmentRecord,
+    *,
+    household_ordinal: int | None,
+    previous_coverage_end: date | None,
+    support_months_used: int = 0,
+    province_code: int | None = None,
+    residence_area: str | None = None,
+) -> QuoteRequest:
+    """A pushed record's calculator input; the server and the device both build it here,
+    each supplying what it knows of the person's history, province and commune."""
+    evidence = record.support_evidence
+    return QuoteRequest(
+        scheme=Scheme(record.scheme.value),
+        payment_date=record.payment_date,
+        months=record.months,
+        monthly_income_vnd=record.monthly_income_vnd,
+        support_groups=frozenset(record.support_groups),
+        support_months_used=support_months_used,
+        household_ordinal=household_ordinal,
+        previous_coverage_end=previous_coverage_end,
+        province_code=province_code,
+        residence_area=residence_area,
+        evidence_kind=evidence.kind if evidence else None,
+        evidence_reference=evidence.reference if evidence else None,
+        evidence_valid_until=evidence.valid_until if evidence else None,
+    )
 
 
 class QuoteInput(Inbound):
@@ -38,11 +69,30 @@ class QuoteInput(Inbound):
         default=None, description="household_hi: 1 for the household's first covered member."
     )
     previous_coverage_end: date | None = Field(
-        default=None, description="household_hi: last day of the previous card, if any."
+        default=None, description="HI schemes: last day of the previous card, if any."
+    )
+    province_code: StrictInt | None = Field(
+        default=None,
+        description="Province whose policy rows apply (its own rows override national "
+        "ones); null: national rows only. A push uses its collection point's province.",
+    )
+    commune_code: StrictInt | None = Field(
+        default=None,
+        description="Commune of residence: an island commune or special zone brings the "
+        "VSI support group of 50 % (from official commune data).",
+    )
+    support_evidence: SupportEvidence | None = Field(
+        default=None, description="Proof of the support group (kind, reference, validity)."
     )
 
-    def to_request(self) -> QuoteRequest:
-        """The calculator's input (groups as a frozenset)."""
+    def to_request(self, support_areas: Mapping[int, str] | None = None) -> QuoteRequest:
+        """The calculator's input (groups as a frozenset); ``support_areas`` maps commune
+        codes to their mark (special_zone, island_commune), as the server's commune table
+        and the device's pulled ``commune_support`` rows hold it."""
+        evidence = self.support_evidence
+        area = None
+        if self.commune_code is not None and support_areas:
+            area = support_areas.get(self.commune_code)
         return QuoteRequest(
             scheme=self.scheme,
             payment_date=self.payment_date,
@@ -52,6 +102,11 @@ class QuoteInput(Inbound):
             support_months_used=self.support_months_used,
             household_ordinal=self.household_ordinal,
             previous_coverage_end=self.previous_coverage_end,
+            province_code=self.province_code,
+            residence_area=area,
+            evidence_kind=evidence.kind if evidence else None,
+            evidence_reference=evidence.reference if evidence else None,
+            evidence_valid_until=evidence.valid_until if evidence else None,
         )
 
 

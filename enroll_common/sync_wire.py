@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from enroll_common.calculator import Scheme
+from enroll_common.schemes import rules
 from enroll_common.text import normalize_name
 from enroll_common.wire import Inbound
 
@@ -138,6 +139,25 @@ class Gps(Inbound):
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
 
 
+class SupportEvidence(Inbound):
+    """The document that proves a support group: its kind (e.g. near_poor_certificate),
+    its reference number and, for groups supported for a limited time, when that ends."""
+
+    kind: str = Field(min_length=1, max_length=40)
+    reference: str = Field(min_length=1, max_length=60)
+    valid_until: date | None = None
+
+    @field_validator("reference")
+    @classmethod
+    def _nfc(cls, value: str) -> str:
+        return normalize_name(value)
+
+
+OMITTED_WHEN_NULL = ("support_evidence",)
+"""Fields added after devices were in the field: left out of the body (and so of the content
+hash) when null, so a record an older device re-sends hashes exactly as before."""
+
+
 class EnrollmentRecord(Inbound):
     """One sign-up at one revision, as captured on the device."""
 
@@ -151,6 +171,11 @@ class EnrollmentRecord(Inbound):
         default=None, ge=0, le=10**12, description="Required for voluntary_si."
     )
     support_groups: list[str] = Field(default_factory=list, max_length=5)
+    support_evidence: SupportEvidence | None = Field(
+        default=None,
+        description="Proof of the support group: required by supported_hi groups that ask "
+        "for it, and to raise a VSI group above the commune's (island, special zone).",
+    )
     months: int = Field(ge=1, le=120)
     payment_date: date
     amount_collected_vnd: int = Field(ge=0, le=10_000_000_000)
@@ -192,11 +217,18 @@ class EnrollmentRecord(Inbound):
 
     @model_validator(mode="after")
     def _scheme_fields(self) -> EnrollmentRecord:
-        if self.scheme is SchemeName.HOUSEHOLD_HI and self.household is None:
-            raise ValueError("household is required for household_hi")
-        if self.scheme is SchemeName.VOLUNTARY_SI and self.monthly_income_vnd is None:
-            raise ValueError("monthly_income_vnd is required for voluntary_si")
+        for name in rules(self.scheme).required_fields:
+            if getattr(self, name) in (None, []):
+                raise ValueError(f"{name} is required for {self.scheme.value}")
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_new_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        body: dict[str, Any] = handler(self)
+        for name in OMITTED_WHEN_NULL:
+            if body.get(name, 0) is None:
+                del body[name]
+        return body
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON body: equal hashes mean the same content."""
@@ -386,6 +418,7 @@ __all__ = [
     "ReceiptBlockRequest",
     "SchemeName",
     "ServerVersion",
+    "SupportEvidence",
     "Verification",
     "VoidOut",
     "VoidRequest",

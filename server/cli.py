@@ -22,6 +22,7 @@ from server.filing.cli import app as filing_app
 from server.followup.cli import follow_up_command
 from server.ops.cli import backup as backup_command
 from server.ops.cli import restore as restore_command
+from server.org.cli import app as org_app
 from server.org.models import CollectionPoint, Commune
 from server.participants.cli import import_register_command
 from server.policy.cli import app as policy_app
@@ -33,6 +34,7 @@ app = typer.Typer(help="Operate the field-enroll server.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(filing_app, name="filing")
 app.add_typer(facilities_app, name="facilities")
+app.add_typer(org_app, name="org")
 app.command("follow-up")(follow_up_command)
 app.command("report")(report_command)
 app.command("backup")(backup_command)

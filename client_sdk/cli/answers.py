@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from client_sdk.i18n import _
+from client_sdk.i18n import _, current_language
+from enroll_common.glossary import TERMS, term
+from enroll_common.policy import SUPPORTED_HI_GROUPS
+from enroll_common.schemes import scheme_values
 
 
 class BadAnswer(ValueError):
@@ -19,12 +22,38 @@ SUPPORT_CHOICES: list[tuple[str, str]] = [
     ("poor", "Poor household"),
     ("ethnic_minority", "Ethnic minority"),
 ]
-SCHEME_CHOICES: list[tuple[str, str]] = [
-    ("household_hi", "Household health insurance"),
-    ("voluntary_si", "Voluntary social insurance"),
-]
+_FIRST_SCHEMES = ("household_hi", "voluntary_si")
+"""The order agents learned to type (1 household HI, 2 VSI); newer schemes follow."""
+
+
+def scheme_choices() -> list[tuple[str, str]]:
+    """Every registered scheme, named by the shared glossary in the agent's language."""
+    codes = sorted(
+        scheme_values(), key=lambda s: _FIRST_SCHEMES.index(s) if s in _FIRST_SCHEMES else 9
+    )
+    return [(s, term("scheme", s, current_language())) for s in codes]
+
+
+def supported_group_choices() -> list[tuple[str, str]]:
+    """The budget-supported HI groups, named by the glossary."""
+    return [(g, term("support_group", g, current_language())) for g in sorted(SUPPORTED_HI_GROUPS)]
+
+
+def evidence_choices() -> list[tuple[str, str]]:
+    """Kinds of evidence the glossary knows; the policy in force says which fit a group."""
+    return [(k, term("evidence_kind", k, current_language())) for k in TERMS["evidence_kind"]]
+
+
 SEX_CHOICES: list[tuple[str, str]] = [("female", "Female"), ("male", "Male")]
 KIND_CHOICES: list[tuple[str, str]] = [("new", "New sign-up"), ("renewal", "Renewal")]
+
+
+def parse_required_text(text: str) -> str:
+    """Any non-blank text (a document number...)."""
+    value = text.strip()
+    if not value:
+        raise BadAnswer(_("An answer is required."))
+    return value
 
 
 def parse_date(text: str) -> date:

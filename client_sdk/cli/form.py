@@ -14,10 +14,10 @@ import typer
 
 from client_sdk.cli.answers import (
     KIND_CHOICES,
-    SCHEME_CHOICES,
     SEX_CHOICES,
     SUPPORT_CHOICES,
     BadAnswer,
+    evidence_choices,
     parse_choice,
     parse_choices,
     parse_citizen_id,
@@ -26,13 +26,18 @@ from client_sdk.cli.answers import (
     parse_int,
     parse_money,
     parse_name,
+    parse_required_text,
+    scheme_choices,
+    supported_group_choices,
 )
 from client_sdk.cli.common import State, vnd
 from client_sdk.client import FieldClient
 from client_sdk.errors import ValidationError
 from client_sdk.i18n import _
 from client_sdk.records import VN_TZ
+from enroll_common.calculator import Scheme
 from enroll_common.facilities import needs_facility, normalise_code
+from enroll_common.schemes import HouseholdUse, rules
 
 DRAFT = "record"
 _LISTED_FACILITIES = 30  # a longer list is not printed: the agent types the code
@@ -136,11 +141,21 @@ class Form:
             data["point_id"] = int(self.answers["point"])
         if a.get("facility"):
             data["initial_facility_code"] = a["facility"]
-        if a["scheme"] == "household_hi":
+        scheme = rules(a["scheme"])
+        if scheme.household is HouseholdUse.RANKED:
             data["household"] = {"code": a["household"], "ordinal": a.get("ordinal")}
-        else:
+        if "monthly_income_vnd" in scheme.required_fields:
             data["monthly_income_vnd"] = a["income"]
+        if scheme.support_groups:
             data["support_groups"] = a["groups"]
+        if a.get("evidence_kind"):
+            data["support_evidence"] = {
+                "kind": a["evidence_kind"],
+                "reference": a.get("evidence_reference") or "",
+                "valid_until": a["evidence_valid_until"].isoformat()
+                if a.get("evidence_valid_until")
+                else None,
+            }
         return data
 
     def _all(self) -> dict[str, Any]:
@@ -149,9 +164,9 @@ class Form:
             a["scheme"] = self.ask(
                 "scheme",
                 _("Scheme"),
-                lambda t: parse_choice(t, SCHEME_CHOICES),
+                lambda t: parse_choice(t, scheme_choices()),
                 default="household_hi",
-                choices=SCHEME_CHOICES,
+                choices=scheme_choices(),
             )
             a["kind"] = self.ask(
                 "kind",
@@ -193,10 +208,13 @@ class Form:
                 default=12,
                 field="months",
             )
-            if a["scheme"] == "household_hi":
+            scheme = rules(a["scheme"])
+            if scheme.household is HouseholdUse.RANKED:
                 a["household"] = self._household()
                 a["ordinal"] = self._ordinal(a)
-            else:
+            if scheme.scheme is Scheme.SUPPORTED_HI:
+                a.update(self._supported())
+            elif "monthly_income_vnd" in scheme.required_fields:
                 a["income"] = self.ask(
                     "income",
                     _("Chosen monthly income (e.g. 2.000.000 or 2tr)"),
@@ -214,7 +232,8 @@ class Form:
                 )
             if needs_facility(a["scheme"]):
                 a["facility"] = self._facility(a)
-            if all(v is not None for k, v in a.items() if k not in ("ordinal", "facility")):
+            optional = ("ordinal", "evidence_valid_until", "facility")
+            if all(v is not None for k, v in a.items() if k not in optional):
                 return a
 
     def _facility(self, a: dict[str, Any]) -> str | None:
@@ -250,6 +269,44 @@ class Form:
             field="initial_facility_code",
             choices=shown if len(shown) <= _LISTED_FACILITIES else None,
         )
+
+    def _supported(self) -> dict[str, Any]:
+        """The budget-supported group and the document that proves it."""
+        groups = supported_group_choices()
+        a: dict[str, Any] = {
+            "groups": [
+                self.ask(
+                    "group",
+                    _("Budget-supported group"),
+                    lambda t: parse_choice(t, groups),
+                    field="support_groups",
+                    choices=groups,
+                )
+            ]
+        }
+        kinds = evidence_choices()
+        a["evidence_kind"] = self.ask(
+            "evidence_kind",
+            _("Evidence document"),
+            lambda t: parse_choice(t, kinds),
+            field="support_evidence.kind",
+            choices=kinds,
+        )
+        a["evidence_reference"] = self.ask(
+            "evidence_reference",
+            _("Evidence number"),
+            parse_required_text,
+            field="support_evidence.reference",
+        )
+        until = self.ask(
+            "evidence_valid_until",
+            _("Support ends on (dd/mm/yyyy, blank if no end)"),
+            lambda t: parse_date(t) if t.strip() else "",
+            default="",
+            field="support_evidence.valid_until",
+        )
+        a["evidence_valid_until"] = until or None
+        return a
 
     def _default_commune(self) -> int | None:
         communes = self.fc.me.get("commune_codes") or []

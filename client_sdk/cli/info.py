@@ -10,7 +10,8 @@ from rich.table import Table
 
 from client_sdk.cli.common import handled, state, vnd
 from client_sdk.client import VN_TZ, FieldClient
-from client_sdk.i18n import _
+from client_sdk.i18n import _, current_language
+from enroll_common.glossary import term
 from enroll_common.periods import parse_period
 
 app = typer.Typer()
@@ -107,7 +108,7 @@ def targets(ctx: typer.Context) -> None:
             table.add_row(
                 str(r["period"]),
                 _("Mine") if r["whose"] == "mine" else _("My point"),
-                _(SCHEME_LABELS.get(str(r["scheme"]), str(r["scheme"]))),
+                term("scheme", str(r["scheme"]), current_language()),
                 fmt(int(r["value"])),
                 fmt(r["achieved"]),
                 fmt(r["waiting_on_device"]),
@@ -122,12 +123,6 @@ def targets(ctx: typer.Context) -> None:
             st.console.print(
                 _("No targets for the current period on this device; sync to fetch them.")
             )
-
-
-SCHEME_LABELS = {
-    "household_hi": "Household health insurance",
-    "voluntary_si": "Voluntary social insurance",
-}
 
 
 @app.command()
@@ -151,7 +146,7 @@ def renewals(
             table.add_row(
                 str(p.get("full_name")),
                 str(p.get("citizen_id")),
-                _(SCHEME_LABELS.get(str(p.get("scheme")), str(p.get("scheme")))),
+                term("scheme", str(p.get("scheme")), current_language()),
                 str(p.get("household_code") or ""),
                 str(p.get("coverage_end")),
             )

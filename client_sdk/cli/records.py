@@ -36,7 +36,7 @@ def _quote_table(q: Quote, collected: int | None = None) -> Table:
 @app.command()
 def record(
     ctx: typer.Context,
-    scheme: Annotated[str | None, Opt(help="voluntary_si or household_hi")] = None,
+    scheme: Annotated[str | None, Opt(help="household_hi, voluntary_si or supported_hi")] = None,
     name: Annotated[str | None, Opt(help="Full name")] = None,
     dob: Annotated[str | None, Opt(help="Date of birth dd/mm/yyyy or YYYY-MM-DD")] = None,
     sex: Annotated[str | None, Opt(help="male or female")] = None,
@@ -53,7 +53,18 @@ def record(
         str | None, Opt(help="Chosen monthly income (2.000.000, 2tr…) (voluntary_si)")
     ] = None,
     group: Annotated[
-        list[str] | None, Opt(help="Support group (poor, near_poor, ethnic_minority, other)")
+        list[str] | None,
+        Opt(
+            help="Support group: poor, near_poor, ethnic_minority, other (voluntary_si); "
+            "near_poor, farm_household, student, ethnic_minority_transition (supported_hi)"
+        ),
+    ] = None,
+    evidence_kind: Annotated[
+        str | None, Opt(help="Kind of the document proving the group (supported_hi)")
+    ] = None,
+    evidence_ref: Annotated[str | None, Opt(help="Number of that document")] = None,
+    evidence_until: Annotated[
+        str | None, Opt(help="Last day of support on that document, dd/mm/yyyy")
     ] = None,
     months: Annotated[int | None, Opt(help="Months paid")] = None,
     payment_date: Annotated[str | None, Opt(help="dd/mm/yyyy (default today)")] = None,
@@ -97,10 +108,14 @@ def record(
             "kind": kind,
             "point": point,
             "facility": facility,
+            "evidence_kind": evidence_kind,
+            "evidence_reference": evidence_ref,
+            "evidence_valid_until": evidence_until,
         }
         answers.update({k: v for k, v in given.items() if v is not None})
         if group:
             answers["groups"] = sorted(group)
+            answers["group"] = group[0]
         if no_input and "payment_date" in answers:
             answers["payment_date_ok"] = True
         if no_input and household:

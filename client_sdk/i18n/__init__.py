@@ -20,6 +20,7 @@ DEFAULT_LANGUAGE: Final = "vi"
 CATALOG_DIR = Path(__file__).parent
 
 _active: list[NullTranslations] = []
+_language: list[str] = []
 
 
 @cache
@@ -42,7 +43,13 @@ def activate(lang: str | None) -> str:
     """Use ``lang`` (or the environment's) for every message from now on; returns it."""
     chosen = lang if lang in LANGUAGES else language_from_env()
     _active[:] = [translations(chosen)]
+    _language[:] = [chosen]
     return chosen
+
+
+def current_language() -> str:
+    """The language messages are shown in (for words taken from the shared glossary)."""
+    return _language[0] if _language else language_from_env()
 
 
 def gettext(message: str) -> str:
@@ -57,4 +64,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 _ = gettext
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "activate", "gettext", "ngettext", "translations"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "activate",
+    "current_language",
+    "gettext",
+    "ngettext",
+    "translations",
+]

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from enroll_common.periods import Period
 from enroll_common.policy import int_value, support_value
+from enroll_common.schemes import Insurance, rules
 from server.auth.models import User
 from server.auth.scope import Principal, point_filter
 from server.collectors.models import CollectionOrganisation
@@ -33,8 +34,6 @@ from server.org.models import CollectionPoint, Commune, Province
 from server.policy.models import PolicyVersion
 from server.policy.service import to_row
 from server.reports.history import renewals
-
-FORMS = {"voluntary_si": "D05-TS", "household_hi": "D03-TS"}
 
 
 def _require_manager(principal: Principal) -> None:
@@ -88,8 +87,8 @@ def create_batch(
         number=number,
         period=str(period),
         created_by=principal.user_id,
-        vsi_count=sum(1 for e in sign_ups if e.scheme == "voluntary_si"),
-        hi_count=sum(1 for e in sign_ups if e.scheme == "household_hi"),
+        vsi_count=sum(1 for e in sign_ups if rules(e.scheme).insurance is Insurance.VSI),
+        hi_count=sum(1 for e in sign_ups if rules(e.scheme).insurance is Insurance.HI),
         total_vnd=sum(e.amount_vnd for e in sign_ups),
     )
     try:
@@ -98,7 +97,7 @@ def create_batch(
             session.flush()
             lines: dict[str, int] = {}
             for e in sign_ups:
-                form = FORMS[e.scheme]
+                form = rules(e.scheme).filing_form
                 lines[form] = lines.get(form, 0) + 1
                 session.add(
                     FilingEntry(

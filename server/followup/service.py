@@ -15,6 +15,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from enroll_common.schemes import Insurance, scheme_values
 from server.auth.models import Role, User
 from server.auth.scope import Principal, point_filter
 from server.enrollments.models import Enrollment
@@ -106,7 +107,7 @@ def follow_up(
         .join(User, col(User.id) == col(Enrollment.agent_id))
         .join(Commune, col(Commune.code) == col(Enrollment.person_commune_code))
         .where(
-            col(Enrollment.scheme) == "voluntary_si",
+            col(Enrollment.scheme).in_(scheme_values(Insurance.VSI)),
             col(Enrollment.status).in_(("approved", "pending")),
             col(Enrollment.coverage_end) >= at - timedelta(days=LAPSED_KEEP_DAYS + 7 * 31),
             point_filter(

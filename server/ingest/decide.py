@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from enroll_common.errors import PolicyError
+from enroll_common.schemes import HouseholdUse, rules
 from enroll_common.sync_wire import (
     ConflictReason,
     EnrollmentRecord,
@@ -19,7 +20,6 @@ from enroll_common.sync_wire import (
     FieldProblem,
     PushResult,
     PushStatus,
-    SchemeName,
     ServerVersion,
     content_hash,
 )
@@ -43,6 +43,8 @@ _CALCULATOR_FIELDS = {
     "household_ordinal": "household.ordinal",
     "previous_coverage_end": "payment_date",
     "support_months_used": "support_groups",
+    "residence_area": "person.commune_code",
+    "province_code": "point_id",
 }
 
 
@@ -248,8 +250,10 @@ def _check_fields(view: BatchView, j: Judge, record: EnrollmentRecord) -> list[F
         problems.append(
             FieldProblem(field="person.date_of_birth", message="must be a past date after 1900")
         )
-    if record.household is not None and record.scheme is SchemeName.VOLUNTARY_SI:
-        problems.append(FieldProblem(field="household", message="is only for household_hi"))
+    if record.household is not None and rules(record.scheme).household is HouseholdUse.NONE:
+        problems.append(
+            FieldProblem(field="household", message=f"is not used by {record.scheme.value}")
+        )
     return problems
 
 

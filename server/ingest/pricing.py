@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from enroll_common.calculator import Quote, QuoteRequest, Scheme, quote
+from enroll_common.calculator import Quote, QuoteRequest, quote
 from enroll_common.policy import PolicySet
-from enroll_common.sync_wire import EnrollmentRecord, EnrollmentStatus, Flag, SchemeName
+from enroll_common.quote_wire import record_request
+from enroll_common.schemes import ranks_household, rules
+from enroll_common.sync_wire import EnrollmentRecord, EnrollmentStatus, Flag
 from server.ingest.view import BatchView, Existing
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -68,30 +70,33 @@ def price(
 
     previous_end: date | None = None
     support_used = 0
-    if record.scheme is SchemeName.HOUSEHOLD_HI:
+    scheme_rules = rules(record.scheme)
+    if scheme_rules.continues_card:
         approved = [o.coverage_end for o in others if o.status == EnrollmentStatus.APPROVED.value]
         ends = [d for d in (registered_end, max(approved, default=None)) if d is not None]
         previous_end = max(ends) if ends else None
-    else:
+    if scheme_rules.counts_support_months:
         support_used = sum(o.supported_months for o in others)
+    point = view.points.get(record.point_id)
+    province = view.communes.get(point.commune_code) if point is not None else None
 
     def at(ordinal: int | None) -> Quote:
         return quoter(
-            QuoteRequest(
-                scheme=Scheme(scheme),
-                payment_date=record.payment_date,
-                months=record.months,
-                monthly_income_vnd=record.monthly_income_vnd,
-                support_groups=frozenset(record.support_groups),
-                support_months_used=support_used,
+            record_request(
+                record,
                 household_ordinal=ordinal,
                 previous_coverage_end=previous_end,
+                support_months_used=support_used,
+                province_code=province,
+                residence_area=view.support_areas.get(record.person.commune_code),
             )
         )
 
     flags: list[Flag] = []
     ordinal: int | None = None
-    if record.household is not None and record.scheme is SchemeName.HOUSEHOLD_HI:
+    if record.household is not None and ranks_household(
+        record.scheme, quoter.policy, record.payment_date, province
+    ):
         first = at(1)
         ordinal = 1 + covered_members(
             view,
@@ -126,7 +131,7 @@ def price(
 
     supported = 0
     per_month = result.monthly_gross_vnd - result.monthly_net_vnd
-    if result.scheme is Scheme.VOLUNTARY_SI and result.support_vnd and per_month > 0:
+    if scheme_rules.counts_support_months and result.support_vnd and per_month > 0:
         supported = result.support_vnd // per_month
     return Priced(
         quote=result,

@@ -95,11 +95,14 @@ def read_batch(
     }
     if codes:
         rows = session.execute(
-            select(col(Commune.code), col(Commune.province_code)).where(
+            select(col(Commune.code), col(Commune.province_code), col(Commune.support_area)).where(
                 member_of(session, col(Commune.code), codes)
             )
         )
-        view.communes = {code: province for code, province in rows.tuples()}  # noqa: C416 (a Result has keys(): dict() would take it for a mapping)
+        for code, province, area in rows.tuples():
+            view.communes[code] = province
+            if area is not None:
+                view.support_areas[code] = area
 
     ids = sorted({str(r.id) for r in records})
     if ids:

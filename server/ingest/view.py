@@ -120,6 +120,7 @@ class BatchView:
 
     points: dict[int, PointRef] = field(default_factory=dict)
     communes: dict[int, int] = field(default_factory=dict)  # commune code -> province code
+    support_areas: dict[int, str] = field(default_factory=dict)  # commune -> special_zone...
     blocks: list[BlockRef] = field(default_factory=list)
     existing: dict[str, Existing] = field(default_factory=dict)
     revisions: dict[tuple[str, int], StoredRevision] = field(default_factory=dict)

@@ -27,6 +27,10 @@ class Commune(SQLModel, table=True):
     division_type: str = Field(max_length=40)
     codename: str = Field(max_length=100)
     province_code: int = Field(foreign_key="province.code", index=True)
+    support_area: str | None = Field(default=None, max_length=20)
+    """special_zone / island_commune: residents get the VSI support group of island
+    communes and special zones (Decree 159/2025 Art 5 cl 1). Set by migration 0010 and
+    ``enroll-server org support-areas``; devices pull it as ``commune_support`` changes."""
 
 
 class CollectionPoint(SQLModel, table=True):

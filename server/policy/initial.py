@@ -27,7 +27,8 @@ def initial_policy_dicts() -> list[dict[str, Any]]:
 
 
 def restore_initial_policy(conn: Connection) -> None:
-    """Insert the shipped rows and their change-log entries into empty tables, as 0002 does."""
+    """Insert the shipped rows and their change-log entries into empty tables, as 0002 and
+    0010 do (0010's commune marks live in ``commune``, a reference table kept by the tests)."""
     rows = initial_policy_dicts()
     now = datetime.now(UTC)
     conn.execute(
@@ -35,6 +36,7 @@ def restore_initial_policy(conn: Connection) -> None:
         [
             {
                 **r,
+                "province_code": r.get("province_code"),
                 "effective_from": date.fromisoformat(r["effective_from"]),
                 "effective_to": date.fromisoformat(r["effective_to"])
                 if r["effective_to"]
@@ -52,11 +54,38 @@ def restore_initial_policy(conn: Connection) -> None:
                 "entity_id": str(r["id"]),
                 "op": "upsert",
                 "payload": r,
+                "province_code": r.get("province_code"),
                 "created_at": now,
             }
             for r in rows
         ],
     )
+    # The commune marks (0010) survive in ``commune``; their change-log entries do not.
+    marked = conn.execute(
+        text(
+            "SELECT code, name, province_code, support_area FROM commune "
+            "WHERE support_area IS NOT NULL ORDER BY code"
+        )
+    ).all()
+    if marked:
+        conn.execute(
+            insert(ChangeLog),
+            [
+                {
+                    "entity": "commune_support",
+                    "entity_id": str(code),
+                    "op": "upsert",
+                    "payload": {
+                        "code": code,
+                        "name": name,
+                        "province_code": province,
+                        "support_area": area,
+                    },
+                    "created_at": now,
+                }
+                for code, name, province, area in marked
+            ],
+        )
     if conn.dialect.name == "postgresql":
         conn.execute(
             text(

@@ -22,6 +22,9 @@ class PolicyVersion(SQLModel, table=True):
     effective_from: date
     effective_to: date | None = None
     source: str = Field(max_length=300)
+    province_code: int | None = Field(default=None, foreign_key="province.code", index=True)
+    """None: national; a province's row overrides the national one there (and only its
+    devices pull it)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     first_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -11,6 +11,7 @@ from enroll_common import quote
 from enroll_common.quote_wire import QuoteInput, QuotePublic
 from enroll_common.wire import Page
 from server.deps import Admin, CurrentPrincipal, PageDep, SessionDep
+from server.org.support_areas import support_areas
 from server.policy import service
 from server.policy.models import PolicyVersion
 from server.policy.schemas import (
@@ -95,5 +96,6 @@ def update_version(
 @router.post("/quote", response_model=QuotePublic)
 def post_quote(body: QuoteInput, _: CurrentPrincipal, session: SessionDep) -> QuotePublic:
     """The amount and its breakdown, priced exactly as the offline client prices it."""
-    result = quote(body.to_request(), service.load_policy_set(session))
+    areas = support_areas(session, [body.commune_code] if body.commune_code else [])
+    result = quote(body.to_request(areas), service.load_policy_set(session))
     return QuotePublic.model_validate(result.to_dict())

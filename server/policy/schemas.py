@@ -21,6 +21,13 @@ class PolicyVersionCreate(Inbound):
     effective_from: date
     effective_to: date | None = Field(default=None, description="Inclusive; null: open-ended.")
     source: str = Field(min_length=1, max_length=300, description="The legal source.")
+    province_code: int | None = Field(
+        default=None,
+        ge=1,
+        le=999,
+        description="A province's own row (e.g. a People's Council top-up), overriding the "
+        "national row there; null: national.",
+    )
 
     _nfc = field_validator("source")(normalize_name)
 
@@ -46,6 +53,9 @@ class PolicyVersionPublic(BaseModel):
     effective_from: date
     effective_to: date | None
     source: str
+    province_code: int | None = Field(
+        default=None, description="Null: national; else the province whose row this is."
+    )
     created_at: datetime
     created_by: int | None
     first_used_at: datetime | None = Field(

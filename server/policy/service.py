@@ -29,6 +29,7 @@ from server.auth.scope import Principal
 from server.changelog import record_change
 from server.dbtypes import utcnow
 from server.errors import Conflict, NotFound
+from server.org.models import Province
 from server.policy.models import PolicyVersion
 from server.policy.schemas import PolicyVersionCreate, PolicyVersionUpdate
 
@@ -62,6 +63,7 @@ def to_row(version: PolicyVersion) -> PolicyRow:
         effective_from=version.effective_from,
         effective_to=version.effective_to,
         source=version.source,
+        province_code=version.province_code,
     )
 
 
@@ -107,11 +109,20 @@ def get_versions(session: Session, *, on: date | None, include_future: bool) -> 
     policy = PolicySet(to_row(v) for v in versions)
     by_id = {v.id: v for v in versions}
     chosen: list[PolicyVersion] = []
+    provinces = sorted({v.province_code for v in versions if v.province_code is not None})
     for parameter in PARAMETERS:
         try:
             chosen.append(by_id[policy.in_force(parameter, on).id])
         except PolicyError:
             continue  # nothing in force; see missing_parameters
+    for province in provinces:  # each province's own rows in force, after the national ones
+        for parameter in PARAMETERS:
+            try:
+                row = policy.in_force(parameter, on, province)
+            except PolicyError:
+                continue
+            if row.province_code is not None:
+                chosen.append(by_id[row.id])
     if include_future:
         chosen.extend(
             sorted(
@@ -181,9 +192,17 @@ def create_version(
     _lock(session, exclusive=True)
     # Any positive id validates; the real one is assigned on insert.
     row = _validated(data.model_dump(), version_id=1)
+    if row.province_code is not None and session.get(Province, row.province_code) is None:
+        raise NotFound(f"không có tỉnh mã {row.province_code}", field="province_code")
     siblings = session.exec(
         select(PolicyVersion)
-        .where(PolicyVersion.parameter == row.parameter)
+        .where(
+            PolicyVersion.parameter == row.parameter,
+            # a province's rows and the national rows are separate histories
+            col(PolicyVersion.province_code).is_(None)
+            if row.province_code is None
+            else col(PolicyVersion.province_code) == row.province_code,
+        )
         .order_by(col(PolicyVersion.id))
     ).all()
     for other in siblings:
@@ -204,6 +223,7 @@ def create_version(
         effective_from=row.effective_from,
         effective_to=row.effective_to,
         source=row.source,
+        province_code=row.province_code,
         created_by=principal.user_id,
     )
     session.add(version)
@@ -263,12 +283,12 @@ def update_version(
 
 
 def _publish(session: Session, version: PolicyVersion) -> None:
-    """Policy is national: no scope column, every device pulls it."""
+    """A national row reaches every device; a province's row only that province's."""
     assert version.id is not None
     record_change(
         session,
         entity="policy_version",
         entity_id=version.id,
         payload=change_payload(version),
-        province_code=None,
+        province_code=version.province_code,
     )

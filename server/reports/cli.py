@@ -10,6 +10,7 @@ import typer
 from sqlmodel import Session, col, select
 
 from enroll_common.periods import PeriodError, parse_period
+from enroll_common.schemes import scheme_values
 from server.auth.models import Role, User
 from server.auth.service import load_principal
 from server.cli_support import Output, emit, fail, require_schema, settings_or_exit
@@ -24,7 +25,7 @@ def report(
     period: Annotated[str, typer.Option(help="2025-09, 2025-Q3 or 2025.")],
     level: Annotated[Level, typer.Option(help="agent, point, commune or province.")] = Level.POINT,
     scheme: Annotated[
-        str | None, typer.Option(help="voluntary_si or household_hi (default: both).")
+        str | None, typer.Option(help=f"{' or '.join(scheme_values())} (default: all).")
     ] = None,
     kind: Annotated[TargetKind, typer.Option(help="new, renewal or all.")] = TargetKind.ALL,
     as_user: Annotated[

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from enroll_common.periods import Period, PeriodError, parse_period
+from enroll_common.schemes import SCHEME_PATTERN
 from server.deps import CurrentPrincipal, SessionDep
 from server.errors import RuleViolation
 from server.reports import lists, province, province_export
@@ -44,7 +45,7 @@ def sign_ups_export(
     format: FormatQuery = "xlsx",
     point_id: Annotated[int | None, Query()] = None,
     agent_id: Annotated[int | None, Query()] = None,
-    scheme: Annotated[str | None, Query(pattern="^(voluntary_si|household_hi)$")] = None,
+    scheme: Annotated[str | None, Query(pattern=SCHEME_PATTERN)] = None,
     status: Annotated[str | None, Query(pattern="^(approved|pending|rejected|returned)$")] = None,
     flag: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from enroll_common.money import round_half_up
 from enroll_common.periods import parse_period
+from enroll_common.schemes import Insurance, rules, scheme_values
 from server.auth.models import Role
 from server.auth.scope import Principal, commune_filter, point_filter
 from server.dbtypes import utcnow
@@ -31,11 +32,11 @@ from server.reports.schemas import Level
 from server.reports.units import population_by_unit, unit_names
 from server.targets.models import TargetKind
 
-SCHEMES = ("voluntary_si", "household_hi")
+SCHEMES = scheme_values()
 COVERAGE_LABEL = (
-    "Bao phủ BHYT: chỉ gồm người tham gia BHYT hộ gia đình mà hệ thống quản lý (đã duyệt, "
-    "cùng danh sách của cơ quan BHXH); không gồm BHYT bắt buộc, do NSNN đóng hoặc hỗ trợ, "
-    "học sinh sinh viên"
+    "Bao phủ BHYT: chỉ gồm người tham gia BHYT hộ gia đình và BHYT được NSNN hỗ trợ mức đóng "
+    "mà hệ thống quản lý (đã duyệt, cùng danh sách của cơ quan BHXH); không gồm BHYT bắt "
+    "buộc, do NSNN đóng toàn bộ, hay học sinh sinh viên đóng qua trường"
 )
 Key = tuple[int, str]  # (unit id, scheme)
 
@@ -208,7 +209,7 @@ def province_report(
                 revenue_plan_vnd=plan_total,
                 revenue_percent=_percent(rev, plan_total),
                 population=pop,
-                coverage_percent=_percent(in_force, pop) if scheme == "household_hi" else None,
+                coverage_percent=_percent(in_force, pop) if _is_hi(scheme) else None,
             )
         )
     return ProvinceReport(
@@ -237,7 +238,7 @@ def _row(
 ) -> ProvinceRow:
     key = (unit_id, scheme)
     in_force, before = len(now_in.get(key, ())), len(then_in.get(key, ()))
-    hi = scheme == "household_hi"
+    hi = _is_hi(scheme)
     return ProvinceRow(
         level=level,
         unit_id=unit_id,
@@ -255,6 +256,11 @@ def _row(
         population=population if hi else None,
         coverage_percent=_percent(in_force, population) if hi else None,
     )
+
+
+def _is_hi(scheme: str) -> bool:
+    """HI schemes count toward HI coverage of the population (VSI has no such ratio here)."""
+    return rules(scheme).insurance is Insurance.HI
 
 
 def _plans(session: Session, principal: Principal, level: Level, year: int) -> dict[Key, int]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from enroll_common.periods import Period, PeriodError, parse_period
+from enroll_common.schemes import SCHEME_PATTERN
 from enroll_common.wire import Page
 from server.auth.models import Role
 from server.auth.scope import Principal
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 PeriodQuery = Annotated[str, Query(description="2025-09, 2025-Q3 or 2025.")]
 LevelQuery = Annotated[Level, Query()]
-SchemeQuery = Annotated[str | None, Query(pattern="^(voluntary_si|household_hi)$")]
+SchemeQuery = Annotated[str | None, Query(pattern=SCHEME_PATTERN)]
 KindQuery = Annotated[TargetKind, Query()]
 RefreshQuery = Annotated[bool, Query(description="Rebuild the summary first.")]
 

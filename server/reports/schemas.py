@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from enroll_common.schemes import SCHEME_PATTERN
 from enroll_common.wire import Inbound
 
 
@@ -47,10 +48,10 @@ class ProgressRow(BaseModel):
     population: int | None = None
     working_age: int | None = None
     coverage_percent: float | None = Field(
-        default=None, description="household_hi participants / population"
+        default=None, description="HI schemes' participants / population"
     )
     labour_force_percent: float | None = Field(
-        default=None, description="voluntary_si participants / working-age population"
+        default=None, description="VSI participants / working-age population"
     )
 
 
@@ -66,7 +67,7 @@ class ProgressReport(BaseModel):
 
 
 class CommissionRateCreate(Inbound):
-    scheme: str = Field(pattern="^(voluntary_si|household_hi)$")
+    scheme: str = Field(pattern=SCHEME_PATTERN)
     kind: str = Field(pattern="^(new|renewal)$")
     rate_bp: int = Field(ge=0, le=10_000, description="Basis points of the amount collected.")
     per_participant_vnd: int = Field(default=0, ge=0, le=10_000_000)

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
+from enroll_common.schemes import Insurance, rules
 from server.auth.models import AgentPoint, Role, User
 from server.auth.scope import Principal
 from server.errors import Forbidden
@@ -352,7 +353,7 @@ def progress_report(
                 if figures:
                     row.population = sum(f.population for f in figures)
                     row.working_age = sum(f.working_age for f in figures)
-                    if s == "household_hi":
+                    if rules(s).insurance is Insurance.HI:
                         row.coverage_percent = percent(row.achieved, row.population)
                     else:
                         row.labour_force_percent = percent(row.achieved, row.working_age)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from enroll_common.calculator import Scheme
 from enroll_common.periods import PeriodError, parse_period
+from enroll_common.schemes import scheme_label, scheme_values
 from server.auth.models import AgentPoint, Role, User
 from server.auth.scope import Principal
 from server.dbtypes import utcnow
@@ -286,7 +287,7 @@ def template(fmt: Literal["csv", "xlsx"]) -> bytes:
     help_sheet.append([safe("cột (column)"), safe("giá trị (values)")])
     for row in (
         ("period", "2025-09 (tháng), 2025-Q3 (quý) hoặc 2025 (năm)"),
-        ("scheme", "voluntary_si (BHXH tự nguyện) hoặc household_hi (BHYT hộ gia đình)"),
+        ("scheme", " hoặc ".join(f"{s} ({scheme_label(s)})" for s in scheme_values())),
         ("kind", "new, renewal hoặc all (mặc định all)"),
         ("metric", "participants (người) hoặc amount_vnd (đồng); mặc định participants"),
         ("point_code", "mã điểm thu, ví dụ EAKAR-01"),

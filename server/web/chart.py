@@ -13,12 +13,13 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from enroll_common.calculator import Scheme
+from enroll_common.glossary import term
 from enroll_common.periods import Period, PeriodKind
 from server.auth.scope import Principal
 from server.reports import service as reports_service
 from server.reports.schemas import Level
 from server.web import fmt
-from server.web.i18n import gettext as _
+from server.web.i18n import current_language
 from server.web.progress import Span
 
 SCHEMES = tuple(s.value for s in Scheme)
@@ -50,10 +51,8 @@ def monthly(
 
 
 def scheme_name(scheme: str) -> str:
-    return {
-        "voluntary_si": _("Voluntary social insurance"),
-        "household_hi": _("Household health insurance"),
-    }.get(scheme, scheme)
+    """The glossary's name for the scheme, in the page's language."""
+    return term("scheme", scheme, current_language())
 
 
 def _svg(scheme: str, months: list[Month], year: int, span: Span | None) -> str:

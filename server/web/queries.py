@@ -81,6 +81,21 @@ def current_answer(session: Session, *, enrollment: Enrollment) -> dict[str, Any
     return answer if isinstance(answer, dict) else None
 
 
+def current_support(session: Session, *, enrollment: Enrollment) -> dict[str, Any]:
+    """The support group(s) and evidence the current revision claims (for the reviewer)."""
+    row = session.exec(
+        select(EnrollmentRevision).where(
+            EnrollmentRevision.enrollment_id == enrollment.id,
+            EnrollmentRevision.rev == enrollment.rev,
+        )
+    ).first()
+    body = row.body if row is not None and isinstance(row.body, dict) else {}
+    return {
+        "groups": list(body.get("support_groups") or []),
+        "evidence": body.get("support_evidence"),
+    }
+
+
 def device_uses(session: Session, *, device: Device) -> list[ReceiptUse]:
     """Numbers spent or voided on a device the caller was allowed to read."""
     return list(

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from enroll_common.glossary import term
+from enroll_common.schemes import scheme_values
 from enroll_common.sync_wire import SchemeName
 from server.auth import users as users_service
 from server.auth.models import Role
@@ -162,6 +163,7 @@ def renewals(
             "f": filters,
             "within_days": within_days,
             "scheme": filters.scheme or "",
+            "schemes": scheme_values(),
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),
             "point_choices": queries.visible_points(session, principal=principal),

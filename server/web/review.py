@@ -288,6 +288,7 @@ def _detail_page(
         {
             "e": full,
             "answer": answer,
+            "support": queries.current_support(session, enrollment=row),
             "names": queries.names(session, people),
             "point": queries.point_names(session, {row.point_id}).get(row.point_id, ""),
             "notice": notice,

@@ -4,6 +4,7 @@ revision, its frozen data is what the live sources gave, and released files neve
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -18,6 +19,7 @@ from server.org.divisions import commune_rows, province_rows
 from server.policy.initial import initial_policy_dicts
 
 MANIFEST = MIGRATIONS_DIR / "released.sha256"
+DATA_0010 = MIGRATIONS_DIR / "versions" / "data" / "0010_schemes_supported_hi.json"
 
 
 def _revisions() -> list[str]:
@@ -106,7 +108,8 @@ def test_frozen_data_builds_the_database_the_live_sources_built(empty_url):
     assert provinces == sorted(province_rows(), key=lambda r: r["code"])
     assert communes == sorted(commune_rows(), key=lambda r: r["code"])
     assert len(provinces) == 34 and len(communes) > 3000
-    shipped = initial_policy_dicts()
+    later = {r["id"] for r in json.loads(DATA_0010.read_text(encoding="utf-8"))["policy"]}
+    shipped = [r for r in initial_policy_dicts() if r["id"] not in later]
     assert [(p[0], p[1], str(p[2]), p[3] and str(p[3]), p[4]) for p in policy] == [
         (r["id"], r["parameter"], r["effective_from"], r["effective_to"], r["source"])
         for r in shipped
@@ -213,3 +216,32 @@ def test_0006_leaves_a_current_summary_alone(empty_url):
             assert conn.execute(text("SELECT count(*) FROM progress_refresh")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_0010_ships_the_supported_hi_rows_and_marks_the_special_zones(empty_url):
+    """At head the database holds every shipped policy row (0002 and 0010, with the province
+    scope) and the 13 special zones of the official division list are marked."""
+    upgrade(empty_url)
+    engine = create_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            policy = conn.execute(
+                text("SELECT id, province_code FROM policy_version ORDER BY id")
+            ).all()
+            marked = conn.execute(
+                text(
+                    "SELECT code, support_area FROM commune "
+                    "WHERE support_area IS NOT NULL ORDER BY code"
+                )
+            ).all()
+            published = conn.execute(
+                text("SELECT entity_id FROM change_log WHERE entity = 'commune_support'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(p[0], p[1]) for p in policy] == [
+        (r["id"], r.get("province_code")) for r in initial_policy_dicts()
+    ]
+    assert len(marked) == 13 and {m[1] for m in marked} == {"special_zone"}
+    assert (26732, "special_zone") in marked  # Đặc khu Côn Đảo
+    assert sorted(int(p[0]) for p in published) == [m[0] for m in marked]

@@ -90,7 +90,8 @@ def agent(client, engine, settings) -> dict[str, str]:
 def device_policy(client, agent) -> PolicySet:
     rows = all_versions(client, agent)
     # The server serves exactly the shipped rows it migrated in.
-    assert [{k: r[k] for k in initial_policy_dicts()[0]} for r in rows] == initial_policy_dicts()
+    shipped = initial_policy_dicts()
+    assert [{k: r[k] for k in s} for r, s in zip(rows, shipped, strict=True)] == shipped
     return PolicySet.from_dicts(rows)
 
 

@@ -17,7 +17,7 @@ from server.participants.models import Participant
 from tests.factories import EA_KAR, EA_KNOP, auth, build_world
 from tests.reports.data import SignUp, insert_sign_ups
 
-HI, VSI = "household_hi", "voluntary_si"
+HI, VSI, SHI = "household_hi", "voluntary_si", "supported_hi"
 
 
 def _setup(client: TestClient, engine: Engine, settings: Settings) -> dict[str, int]:
@@ -113,6 +113,7 @@ def test_levels_scope_and_files(client: TestClient, engine: Engine, settings: Se
     assert {(x["unit_id"], x["scheme"], x["in_force"]) for x in points["rows"]} == {
         (ids["p1"], HI, 2),  # no register at point level
         (ids["p1"], VSI, 0),
+        (ids["p1"], SHI, 0),  # every scheme of the registry has its row
     }
     assert (
         client.get(
@@ -131,6 +132,7 @@ def test_levels_scope_and_files(client: TestClient, engine: Engine, settings: Se
     assert {(x["unit_code"], x["scheme"], x["in_force"]) for x in rows if x["unit_code"]} == {
         ("NVT0002", HI, "1"),
         ("NVT0002", VSI, "0"),
+        ("NVT0002", SHI, "0"),
     }
     xlsx = client.get(
         "/api/v1/reports/province",

@@ -377,3 +377,35 @@ def test_unknown_page_is_html_404_and_static_files_are_served(client: TestClient
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     css = client.get("/web/static/style.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_sign_up_detail_names_the_support_group_and_its_evidence(
+    client: TestClient, engine, settings
+):
+    """A budget-supported HI sign-up shows the reviewer what the agent claimed."""
+    from tests.web.data import record
+
+    scene = build_scene(client, engine, settings, n=1)
+    rec = record(
+        receipt=scene.next_receipt,
+        point_id=scene.world["p1"],
+        citizen_id="066090000777",
+        name="Hoàng Thị Cận Nghèo",
+        household="HH-X",
+        amount=379_080,  # 30 % of 105,300 a month, 12 months (base 2,340,000)
+    )
+    del rec["household"]
+    rec.update(
+        scheme="supported_hi",
+        support_groups=["near_poor"],
+        support_evidence={"kind": "near_poor_certificate", "reference": "GCN-15/2025"},
+    )
+    r = client.post("/api/v1/sync/push", json={"records": [rec]}, headers=scene.agent)
+    result = r.json()["results"][0]
+    assert result["status"] == "accepted", r.text
+    assert result["accepted"]["amount_vnd"] == 379_080 and result["accepted"]["flags"] == []
+    web_login(client, "coord1")
+    page = client.get(f"/web/sign-ups/{rec['id']}").text
+    assert "BHYT được NSNN hỗ trợ" in page
+    assert "hộ cận nghèo" in page
+    assert "giấy chứng nhận hộ cận nghèo GCN-15/2025" in page
