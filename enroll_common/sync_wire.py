@@ -36,9 +36,10 @@ MAX_PUSH_RECORDS = 500
 MAX_PULL_LIMIT = 1000
 """Changes in one pull page; a larger ``limit`` is capped to this."""
 
-LATER_OPTIONAL_FIELDS = ("initial_facility_code",)
-"""Record fields added after the first release: absent from the dump (and the content hash)
-while null. A new optional field joins this list."""
+LATER_OPTIONAL_FIELDS = ("support_evidence", "initial_facility_code")
+"""Record fields added after devices were in the field: absent from the dump (and so from the
+content hash) while null, so a record an older device re-sends hashes exactly as before. A new
+optional field joins this list."""
 
 MAX_ID = 2_147_483_647
 """Database ids are 32-bit: a larger number is refused by validation, never sent to SQL."""
@@ -153,11 +154,6 @@ class SupportEvidence(Inbound):
         return normalize_name(value)
 
 
-OMITTED_WHEN_NULL = ("support_evidence",)
-"""Fields added after devices were in the field: left out of the body (and so of the content
-hash) when null, so a record an older device re-sends hashes exactly as before."""
-
-
 class EnrollmentRecord(Inbound):
     """One sign-up at one revision, as captured on the device."""
 
@@ -221,14 +217,6 @@ class EnrollmentRecord(Inbound):
             if getattr(self, name) in (None, []):
                 raise ValueError(f"{name} is required for {self.scheme.value}")
         return self
-
-    @model_serializer(mode="wrap")
-    def _omit_new_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        body: dict[str, Any] = handler(self)
-        for name in OMITTED_WHEN_NULL:
-            if body.get(name, 0) is None:
-                del body[name]
-        return body
 
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON body: equal hashes mean the same content."""
