@@ -148,6 +148,8 @@ def test_push_captures_the_facility(client: TestClient, engine: Engine, settings
     assert "BHYT" in results[3]["errors"][0]["message"]
 
     assert _stored(engine, sent["id"]) == ("66101", "")
+    detail = client.get(f"/api/v1/enrollments/{sent['id']}", headers=ctx.coord).json()
+    assert detail["initial_facility_code"] == "66101"
     assert _stored(engine, renewal["id"])[0] == "66015"  # from the register
     code, flags = _stored(engine, nothing["id"])
     assert code is None and ",facility_missing," in flags
