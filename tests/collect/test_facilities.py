@@ -17,6 +17,7 @@ from server.config import Settings
 from tests.collect.helpers import make_organisation
 from tests.enrollments.helpers import Ctx, hi_record, ready, vsi_record
 from tests.factories import auth
+from tests.web.helpers import web_login
 
 GOOD = (
     "code,name,kind,level\n"
@@ -154,6 +155,11 @@ def test_push_captures_the_facility(client: TestClient, engine: Engine, settings
     code, flags = _stored(engine, nothing["id"])
     assert code is None and ",facility_missing," in flags
     assert "facility_missing" not in results[5]["accepted"]["flags"]  # the wire enum is unchanged
+    web_login(client, "coord1")  # the coordinator's queue filters on it, labelled in Vietnamese
+    queue = client.get("/web/review", params={"flag": "facility_missing"})
+    assert queue.status_code == 200
+    assert "chưa có nơi KCB ban đầu" in queue.text
+    assert "066090000005" in queue.text and "066090000001" not in queue.text
 
     # the register keeps the latest choice, and a correction without a code keeps it
     roster, _ = (
