@@ -37,6 +37,7 @@ class EnrollmentPublic(BaseModel):
     coverage_end: date
     receipt_number: int
     flags: list[str]
+    initial_facility_code: str | None = None  # HI schemes: docs/facilities.md
     captured_at: datetime
     received_at: datetime
     updated_at: datetime

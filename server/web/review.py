@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from enroll_common.facilities import FACILITY_MISSING
 from enroll_common.sync_wire import Flag
 from server.auth import users as users_service
 from server.auth.models import Role
@@ -78,6 +79,10 @@ def _date(value: str | None, name: str) -> date | None:
         raise RuleViolation(f"{value!r} is not a date", field=name) from None
 
 
+REVIEW_FLAGS = [*(f.value for f in Flag), FACILITY_MISSING]
+"""The wire's flags and the server-side one (no facility), each a queue filter."""
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -90,7 +95,7 @@ def filters_from(params: Mapping[str, str]) -> Filters:
     return Filters(
         status=status if status in STATUSES else "pending",
         q=(params.get("q") or "")[:100],
-        flag=flag if flag in {f.value for f in Flag} else None,
+        flag=flag if flag in REVIEW_FLAGS else None,
         scheme=scheme if scheme in SCHEMES else None,
         point_id=_int(params.get("point_id")),
         agent_id=_int(params.get("agent_id")),
@@ -134,7 +139,7 @@ def _queue_page(
             "f": filters,
             "status": filters.status,
             "flag": filters.flag,
-            "flags": [f.value for f in Flag],
+            "flags": REVIEW_FLAGS,
             "schemes": SCHEMES,
             "statuses": STATUSES,
             "page": page,

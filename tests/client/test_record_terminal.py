@@ -101,6 +101,11 @@ def test_readme_flow_from_a_fresh_device_with_forgiving_prompts(terminal):
     child.expect("thành viên thứ 1 của hộ")
     child.expect("Thành viên thứ mấy trong hộ")
     child.sendline("")
+    child.expect(r"Trạm Y tế xã Ea Kar")  # the province's facilities, numbered
+    child.expect(r"Nơi đăng ký KCB ban đầu \(số thứ tự hoặc mã\)")
+    child.sendline("99999")
+    child.expect("không có trong danh mục cơ sở khám chữa bệnh của tỉnh")
+    child.sendline("66001")
     child.expect("Phải thu")
     child.expect(r"Lưu hồ sơ này\?")
     child.sendline("y")

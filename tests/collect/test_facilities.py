@@ -17,6 +17,7 @@ from server.config import Settings
 from tests.collect.helpers import make_organisation
 from tests.enrollments.helpers import Ctx, hi_record, ready, vsi_record
 from tests.factories import auth
+from tests.web.helpers import web_login
 
 GOOD = (
     "code,name,kind,level\n"
@@ -148,10 +149,17 @@ def test_push_captures_the_facility(client: TestClient, engine: Engine, settings
     assert "BHYT" in results[3]["errors"][0]["message"]
 
     assert _stored(engine, sent["id"]) == ("66101", "")
+    detail = client.get(f"/api/v1/enrollments/{sent['id']}", headers=ctx.coord).json()
+    assert detail["initial_facility_code"] == "66101"
     assert _stored(engine, renewal["id"])[0] == "66015"  # from the register
     code, flags = _stored(engine, nothing["id"])
     assert code is None and ",facility_missing," in flags
     assert "facility_missing" not in results[5]["accepted"]["flags"]  # the wire enum is unchanged
+    web_login(client, "coord1")  # the coordinator's queue filters on it, labelled in Vietnamese
+    queue = client.get("/web/review", params={"flag": "facility_missing"})
+    assert queue.status_code == 200
+    assert "chưa có nơi KCB ban đầu" in queue.text
+    assert "066090000005" in queue.text and "066090000001" not in queue.text
 
     # the register keeps the latest choice, and a correction without a code keeps it
     roster, _ = (
