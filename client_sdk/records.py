@@ -29,6 +29,7 @@ from client_sdk.receipts import Receipts
 from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
 from enroll_common.facilities import ENTITY_FACILITY, NEEDS_FACILITY
+from enroll_common.policy import POLICY_ENTITY_V2
 from enroll_common.quote_wire import record_request
 from enroll_common.schemes import ranks_household
 from enroll_common.sync_wire import EnrollmentRecord
@@ -56,7 +57,13 @@ class Records:
         """The pulled policy set, built once and kept until a pull changes pulled data."""
         version = self.store.pulled_version()
         if self._policy is None or version != self._policy_version:
-            rows = self.store.pulled(ENTITY_POLICY)
+            # Rows older releases cannot read arrive as their own entity (an edit that moves
+            # a row between the two also deletes it from the other).
+            by_id: dict[Any, dict[str, Any]] = {}
+            for entity in (ENTITY_POLICY, POLICY_ENTITY_V2):
+                for row in self.store.pulled(entity):
+                    by_id[row.get("id")] = row
+            rows = list(by_id.values())
             if not rows:
                 raise ValidationError(
                     _("No policy tables on this device yet: sync once while online."),

@@ -52,6 +52,25 @@ RESIDENCE_AREAS: frozenset[str] = frozenset({"special_zone", "island_commune"})
 """Commune marks that bring VSI support (org data ``commune.support_area``)."""
 
 
+POLICY_ENTITY = "policy_version"
+"""The pull entity of rows every app release can read."""
+POLICY_ENTITY_V2 = "policy_row"
+"""The pull entity of rows apps before 2026-11 cannot read (new parameters, new groups,
+province scope): an older app would refuse its whole policy table on them, so they travel
+apart; apps from 2026-11 read both entities."""
+
+_LEGACY_PARAMETERS = frozenset(PARAMETERS[:11])
+_LEGACY_GROUPS = frozenset({"poor", "near_poor", "ethnic_minority", "other"})
+
+
+def pull_entity(row: PolicyRow) -> str:
+    """Which pull entity carries ``row`` (see ``POLICY_ENTITY_V2``)."""
+    legacy = row.province_code is None and row.parameter in _LEGACY_PARAMETERS
+    if legacy and row.parameter == "vsi_support":
+        legacy = set(row.value.get("rates", {})) <= _LEGACY_GROUPS
+    return POLICY_ENTITY if legacy else POLICY_ENTITY_V2
+
+
 @dataclass(frozen=True)
 class HiCardStart:
     """When a household HI card starts: after ``waiting_days`` for first-timers or after a

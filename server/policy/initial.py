@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
+from enroll_common.policy import PolicyRow, pull_entity
 from server.changelog import ChangeLog
 from server.policy.models import PolicyVersion
 
@@ -50,7 +51,7 @@ def restore_initial_policy(conn: Connection) -> None:
         insert(ChangeLog),
         [
             {
-                "entity": "policy_version",
+                "entity": pull_entity(PolicyRow.from_dict(r)),
                 "entity_id": str(r["id"]),
                 "op": "upsert",
                 "payload": r,

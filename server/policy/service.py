@@ -25,6 +25,7 @@ from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from enroll_common import PARAMETERS, PolicyError, PolicyRow, PolicySet
+from enroll_common.policy import pull_entity
 from server.auth.scope import Principal
 from server.changelog import record_change
 from server.dbtypes import utcnow
@@ -268,6 +269,7 @@ def update_version(
     if not changes:
         return version
     current = change_payload(version)
+    entity_before = pull_entity(to_row(version))
     assert version.id is not None
     row = _validated({**current, **changes}, version_id=version.id)
     if row.to_dict() == current:
@@ -279,15 +281,25 @@ def update_version(
     session.add(version)
     session.flush()
     _publish(session, version)
+    if pull_entity(to_row(version)) != entity_before:  # devices drop the copy they hold
+        record_change(
+            session,
+            entity=entity_before,
+            entity_id=version.id,
+            op="delete",
+            payload={"id": version.id},
+            province_code=version.province_code,
+        )
     return version
 
 
 def _publish(session: Session, version: PolicyVersion) -> None:
     """A national row reaches every device; a province's row only that province's."""
     assert version.id is not None
+    row = to_row(version)
     record_change(
         session,
-        entity="policy_version",
+        entity=pull_entity(row),
         entity_id=version.id,
         payload=change_payload(version),
         province_code=version.province_code,

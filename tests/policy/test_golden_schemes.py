@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -358,3 +359,19 @@ def test_agent_cli_records_a_supported_member_with_evidence(field, tmp_path, mon
     synced = runner.invoke(app, ["--json", "sync"], catch_exceptions=False)
     assert synced.exit_code == 0, synced.output
     assert json.loads(synced.output)["results"][0]["accepted"]["amount_vnd"] == 409_860
+
+
+def test_rows_older_apps_cannot_read_travel_apart(field, tmp_path):
+    """An app before 2026-11 reads only ``policy_version`` and refuses its whole table on an
+    unknown parameter or group: those rows come as ``policy_row``; a province's rows only to
+    that province's devices."""
+    fc = _device(field, tmp_path / "d", "agent.eakar", "coord.eakar")
+    legacy = fc.store.pulled("policy_version")
+    assert [r["id"] for r in legacy] == list(range(1, 17))
+    for r in legacy:
+        assert "province_code" not in r
+        if r["parameter"] == "vsi_support":
+            assert set(r["value"]["rates"]) <= {"poor", "near_poor", "ethnic_minority", "other"}
+    assert [r["id"] for r in fc.store.pulled("policy_row")] == [17, 18, 19]  # not Hà Nội's 20
+    assert fc.recorder.policy().in_force("vsi_support", date(2026, 11, 20)).id == 17
+    fc.close()

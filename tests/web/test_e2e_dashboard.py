@@ -99,12 +99,13 @@ def test_chart_follows_the_drill_down(page, live_server, scene) -> None:
     _login(page, base, "admin")
     page.wait_for_url(re.compile(r"/web/overview"))
     page.goto(f"{base}/web/overview?period=2025")
-    province = page.locator("svg.chart").last.get_attribute("aria-label") or ""
+    household_chart = "svg.chart[aria-label^='BHYT hộ gia đình']"
+    province = page.locator(household_chart).get_attribute("aria-label") or ""
     page.locator('table[data-level="commune"]').get_by_role(
         "link", name=re.compile("Ea Knốp")
     ).first.click()
     page.wait_for_url(re.compile(rf"commune={EA_KNOP}"))
-    commune = page.locator("svg.chart").last.get_attribute("aria-label") or ""
+    commune = page.locator(household_chart).get_attribute("aria-label") or ""
     assert "09: 5/10" in province
     assert "09: 1/–" in commune
     assert "Ea Knốp" in page.locator("#chart-h").inner_text()

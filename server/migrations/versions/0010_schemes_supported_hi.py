@@ -95,7 +95,9 @@ def upgrade() -> None:
         changes,
         [
             {
-                "entity": "policy_version",
+                # Apps before 2026-11 refuse a table holding these rows (new parameters, the
+                # island group, a province's row): they travel as the new entity.
+                "entity": "policy_row",
                 "entity_id": str(r["id"]),
                 "op": "upsert",
                 "payload": r,
@@ -131,7 +133,7 @@ def downgrade() -> None:
         changes.delete().where(
             sa.or_(
                 sa.and_(
-                    changes.c.entity == "policy_version",
+                    changes.c.entity.in_(["policy_version", "policy_row"]),
                     changes.c.entity_id.in_([str(i) for i in ids]),
                 ),
                 changes.c.entity == "commune_support",
