@@ -1,9 +1,11 @@
 """Recording offline: validate, price exactly as the server will, number, store and queue.
 
-The household place of a member follows the server's rule (docs/sync-protocol.md): 1 + the
-other people of the household covered by household HI during the record's coverage, from
-the pulled roster and this device's own live records made earlier. A correction keeps the
-place the record had.
+The household place of a member follows the server's rule (``enroll_common.household``,
+docs/policy-rules.md §4.2): the lowest place no other member of the household (commune +
+code, or the national code) holds during the record's coverage, from the pulled roster and
+this device's own live records. A correction keeps the place the record had. The VSI
+support months already used come from the roster (the agency's count) and this device's
+own records.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from client_sdk.models import (
 from client_sdk.receipts import Receipts
 from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
+from enroll_common.household import Holding, HouseholdId, household_place
 from enroll_common.sync_wire import EnrollmentRecord
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,6 +73,25 @@ class Records:
         ]
         return max(ends) if ends else None
 
+    def support_months_used(self, citizen_id: str, *, exclude_record: str | None = None) -> int:
+        """VSI support months already used: the roster's (the agency's count) plus this
+        device's live VSI records that end after the agency's known cover."""
+        vsi = Scheme.VOLUNTARY_SI.value
+        entries = [
+            p
+            for p in self.store.roster_by_citizen(ENTITY_PARTICIPANT, citizen_id)
+            if p.get("scheme") == vsi
+        ]
+        used = max((int(p.get("support_months_used") or 0) for p in entries), default=0)
+        seen_until = max((str(p.get("registered_coverage_end") or "") for p in entries), default="")
+        for record_id, q in self.store.person_quotes(citizen_id, vsi):
+            if record_id == exclude_record or str(q.get("coverage_end", "")) <= seen_until:
+                continue
+            per_month = int(q.get("monthly_gross_vnd", 0)) - int(q.get("monthly_net_vnd", 0))
+            if per_month > 0:
+                used += int(q.get("support_vnd", 0)) // per_month
+        return used
+
     def _price(self, rec: EnrollmentRecord, ordinal: int | None) -> Quote:
         try:
             return quote(
@@ -79,6 +101,11 @@ class Records:
                     months=rec.months,
                     monthly_income_vnd=rec.monthly_income_vnd,
                     support_groups=frozenset(rec.support_groups),
+                    support_months_used=self.support_months_used(
+                        rec.person.citizen_id, exclude_record=str(rec.id)
+                    )
+                    if rec.scheme is Scheme.VOLUNTARY_SI
+                    else 0,
                     household_ordinal=ordinal,
                     previous_coverage_end=self.previous_coverage_end(
                         rec.person.citizen_id, rec.scheme.value
@@ -131,22 +158,67 @@ class Records:
         *,
         exclude_record: str | None = None,
         made_before: str | None = None,
+        commune_code: int | None = None,
+        national_code: str | None = None,
     ) -> int:
-        """1 + other members covered during [start, end] (the server's rule, offline)."""
-        lo, hi = start.isoformat(), end.isoformat()
-        covered = [
-            m
-            for m in self.members(
+        """The lowest place no other member holds during [start, end] (the server's rule)."""
+        return household_place(
+            self.holdings(
                 household_code,
-                exclude_citizen=citizen_id,
+                citizen_id,
                 exclude_record=exclude_record,
                 made_before=made_before,
-            ).values()
-            if m.coverage_end
-            and m.coverage_end >= lo
-            and (m.coverage_start is None or m.coverage_start <= hi)
-        ]
-        return len(covered) + 1
+                commune_code=commune_code,
+                national_code=national_code,
+            ),
+            start=start,
+            end=end,
+        )
+
+    def holdings(
+        self,
+        household_code: str,
+        citizen_id: str,
+        *,
+        exclude_record: str | None = None,
+        made_before: str | None = None,
+        commune_code: int | None = None,
+        national_code: str | None = None,
+    ) -> list[Holding]:
+        """Other members' covers: roster entries (with the place of their last card of this
+        system, when any) and this device's live records. With ``commune_code`` only the
+        household of that commune (or of ``national_code``) counts, as on the server."""
+        mine = (
+            HouseholdId(commune_code, household_code, national_code)
+            if commune_code is not None
+            else None
+        )
+
+        def same(commune: Any, national: Any) -> bool:
+            if mine is None or commune is None:
+                return True
+            return mine.same_as(HouseholdId(int(commune), household_code, national or None))
+
+        found: list[Holding] = []
+        for p in self.store.roster_by_household(ENTITY_PARTICIPANT, household_code):
+            cid = str(p.get("citizen_id"))
+            end = p.get("coverage_end")
+            if p.get("scheme") != HH or cid == citizen_id or not end:
+                continue
+            if not same(p.get("commune_code"), p.get("national_household_code")):
+                continue
+            place = p.get("household_place")
+            found.append(Holding(cid, None, date.fromisoformat(end), place))
+        for c in self.store.household_covers(household_code, HH):
+            if c.citizen_id == citizen_id or c.record_id == exclude_record or not c.coverage_end:
+                continue
+            if made_before is not None and (c.created_at or "") >= made_before:
+                continue
+            if not same(c.commune_code, c.national_code):
+                continue
+            start = date.fromisoformat(c.coverage_start) if c.coverage_start else None
+            found.append(Holding(c.citizen_id, start, date.fromisoformat(c.coverage_end), c.place))
+        return found
 
     def priced(
         self,
@@ -169,6 +241,8 @@ class Records:
             first.coverage_end,
             exclude_record=exclude_record,
             made_before=made_before,
+            commune_code=rec.person.commune_code,
+            national_code=rec.household.national_code,
         )
         household = rec.household.model_copy(update={"ordinal": ordinal})
         rec = rec.model_copy(update={"household": household})

@@ -20,13 +20,16 @@ from server.dbtypes import UTCDateTime, utcnow
 from server.participants.service import ROSTER_ENTITY
 
 # (row number, citizen_id, scheme, si_code, full_name, date_of_birth, household_code,
-#  coverage_end): what one checked line of the file says.
-StagedRow = tuple[int, str, str, str | None, str, date | None, str | None, date | None]
+#  coverage_end, national_household_code, support_months_used): one checked line of the file.
+StagedRow = tuple[
+    int, str, str, str | None, str, date | None, str | None, date | None, str | None, int | None
+]
 Progress = Callable[[str, int, int | None], None]
 
 STAGING = "register_import"
 _COLUMNS = (
-    "row_no, citizen_id, scheme, si_code, full_name, date_of_birth, household_code, coverage_end"
+    "row_no, citizen_id, scheme, si_code, full_name, date_of_birth, household_code, coverage_end,"
+    " national_household_code, support_months_used"
 )
 _LIVE = (
     EnrollmentStatus.PENDING.value,
@@ -43,7 +46,7 @@ def _is_pg(conn: Connection) -> bool:
 
 def storable(row: StagedRow) -> StagedRow:
     """An invalid row as the staging table can hold it: PostgreSQL text refuses NUL."""
-    n, citizen, scheme, si, name, dob, household, end = row
+    n, citizen, scheme, si, name, dob, household, end, national, months = row
     return (
         n,
         citizen.replace("\x00", "\ufffd"),
@@ -53,6 +56,8 @@ def storable(row: StagedRow) -> StagedRow:
         dob,
         household.replace("\x00", "\ufffd") if household else household,
         end,
+        national.replace("\x00", "\ufffd") if national else national,
+        months,
     )
 
 
@@ -70,7 +75,8 @@ def create_staging(session: Session) -> None:
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {STAGING} (row_no INTEGER NOT NULL, citizen_id TEXT NOT NULL,"
         " scheme TEXT NOT NULL, si_code TEXT, full_name TEXT NOT NULL, date_of_birth DATE,"
-        f" household_code TEXT, coverage_end DATE, live_end DATE){suffix}"
+        " household_code TEXT, coverage_end DATE, national_household_code TEXT,"
+        f" support_months_used INTEGER, live_end DATE){suffix}"
     )
 
 
@@ -91,7 +97,7 @@ def stage(session: Session, rows: Sequence[StagedRow]) -> None:
                 copy.write_row(row)
         return
     conn.exec_driver_sql(
-        f"INSERT INTO {STAGING} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {STAGING} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 n,
@@ -102,8 +108,10 @@ def stage(session: Session, rows: Sequence[StagedRow]) -> None:
                 dob.isoformat() if dob else None,
                 hh,
                 end.isoformat() if end else None,
+                national,
+                months,
             )
-            for n, c, s, si, name, dob, hh, end in rows
+            for n, c, s, si, name, dob, hh, end, national, months in rows
         ],
     )
 
@@ -158,6 +166,10 @@ def apply(
                 "UPDATE participant SET full_name = r.full_name, date_of_birth = r.date_of_birth,"
                 " si_code = COALESCE(r.si_code, participant.si_code),"
                 " household_code = COALESCE(r.household_code, participant.household_code),"
+                " national_household_code = COALESCE(r.national_household_code,"
+                " participant.national_household_code),"
+                " support_months_used = COALESCE(r.support_months_used,"
+                " participant.support_months_used),"
                 " commune_code = :commune, province_code = :province,"
                 f" registered_coverage_end = r.coverage_end, coverage_end = {coverage},"
                 f" updated_at = :now FROM {STAGING} r"
@@ -173,10 +185,12 @@ def apply(
         .execute(
             text(
                 "INSERT INTO participant (citizen_id, scheme, si_code, full_name, date_of_birth,"
-                " household_code, commune_code, province_code, registered_coverage_end,"
-                " coverage_end, source, updated_at)"
+                " household_code, national_household_code, support_months_used, commune_code,"
+                " province_code, registered_coverage_end, coverage_end, source, updated_at)"
                 " SELECT r.citizen_id, r.scheme, r.si_code, r.full_name, r.date_of_birth,"
-                f" r.household_code, :commune, :province, r.coverage_end, {coverage},"
+                " r.household_code, r.national_household_code,"
+                " COALESCE(r.support_months_used, 0), :commune, :province, r.coverage_end,"
+                f" {coverage},"
                 f" 'import', :now FROM {STAGING} r WHERE NOT EXISTS (SELECT 1 FROM participant p"
                 " WHERE p.citizen_id = r.citizen_id AND p.scheme = r.scheme) ORDER BY r.row_no"
             ).bindparams(*typed),
@@ -208,9 +222,13 @@ def _publish(session: Session, now: datetime) -> None:
             "full_name",
             "date_of_birth",
             "household_code",
+            "national_household_code",
+            "household_place",
+            "support_months_used",
             "scheme",
             "commune_code",
             "coverage_end",
+            "registered_coverage_end",
         )
     )
     payload = f"json_build_object({fields})" if pg else f"json_object({fields})"

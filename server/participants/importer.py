@@ -1,12 +1,15 @@
 """Import the agency's list of current participants of one commune: all rows valid, or none.
 
 Columns (header row, any order, case-insensitive): citizen_id, si_code, full_name,
-date_of_birth, household_code, scheme, coverage_end. Dates as YYYY-MM-DD or DD/MM/YYYY.
+date_of_birth, household_code, scheme, coverage_end, and optionally national_household_code
+and support_months_used (VSI months of State support the person has already used, per the
+agency: the 120-month cap counts them). Dates as YYYY-MM-DD or DD/MM/YYYY.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from pydantic import BaseModel
@@ -33,8 +36,11 @@ COLUMNS = [
     "household_code",
     "scheme",
     "coverage_end",
+    "national_household_code",
+    "support_months_used",
 ]
 REQUIRED = ["citizen_id", "full_name", "date_of_birth", "scheme", "coverage_end"]
+MAX_SUPPORT_MONTHS = 120  # Decree 159/2025 Art 5: support for at most 10 years
 MAX_ROWS = 100_000  # per upload through the API; the command line has no limit
 _CITIZEN = re.compile(CITIZEN_ID_PATTERN)
 _SI_CODE = re.compile(SI_CODE_PATTERN)
@@ -82,6 +88,19 @@ def _date(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _months(text: str, scheme: str, bad: Callable[[str, str], None]) -> int | None:
+    """The support months used: empty keeps what the register had (0 for a new entry)."""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_SUPPORT_MONTHS:
+        bad("support_months_used", f"must be a whole number of months, 0 to {MAX_SUPPORT_MONTHS}")
+        return None
+    if int(text) and scheme != SchemeName.VOLUNTARY_SI.value:
+        bad("support_months_used", "is only for voluntary_si rows (leave it empty or 0)")
+        return None
+    return int(text)
 
 
 def _estimate_rows(filename: str, content: bytes) -> int | None:
@@ -152,9 +171,13 @@ def import_register(
         household = cells.get("household_code", "") or None
         if household is not None and not _HOUSEHOLD.fullmatch(household):
             bad("household_code", "letters, digits, '.', '_' or '-', at most 32")
+        national = cells.get("national_household_code", "") or None
+        if national is not None and not _HOUSEHOLD.fullmatch(national):
+            bad("national_household_code", "letters, digits, '.', '_' or '-', at most 32")
         scheme = cells.get("scheme", "")
         if scheme not in schemes:
             bad("scheme", f"must be one of {schemes_text}")
+        months_used = _months(cells.get("support_months_used", ""), scheme, bad)
         dob = end = None
         try:
             dob = _date(cells.get("date_of_birth", ""))
@@ -164,7 +187,18 @@ def import_register(
             end = _date(cells.get("coverage_end", ""))
         except ValueError as exc:
             bad("coverage_end", str(exc))
-        staged: bulk.StagedRow = (number, citizen, scheme, si_code, name, dob, household, end)
+        staged: bulk.StagedRow = (
+            number,
+            citizen,
+            scheme,
+            si_code,
+            name,
+            dob,
+            household,
+            end,
+            national,
+            months_used,
+        )
         if len(errors) > problems_before:  # never written; only staged to find repeats
             staged = bulk.storable(staged)
         chunk.append(staged)
