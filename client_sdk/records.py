@@ -1,7 +1,7 @@
 """Recording offline: validate, price exactly as the server will, number, store and queue.
 
 The household place of a member follows the server's rule (``enroll_common.household``,
-docs/policy-rules.md §4.2): the lowest place no other member of the household (commune +
+docs/policy-rules.md §9.1): the lowest place no other member of the household (commune +
 code, or the national code) holds during the record's coverage, from the pulled roster and
 this device's own live records. A correction keeps the place the record had. The VSI
 support months already used come from the roster (the agency's count) and this device's
@@ -65,11 +65,20 @@ class Records:
             self._policy_version = version
         return self._policy
 
-    def previous_coverage_end(self, citizen_id: str, scheme: str) -> date | None:
+    def previous_coverage_end(
+        self, citizen_id: str, scheme: str, *, exclude_record: str | None = None
+    ) -> date | None:
+        """The person's latest cover: the roster and this device's own live records (pending
+        ones count on the server too, docs/policy-rules.md §9.2)."""
         ends = [
             date.fromisoformat(p["coverage_end"])
             for p in self.store.roster_by_citizen(ENTITY_PARTICIPANT, citizen_id)
             if p.get("scheme") == scheme and p.get("coverage_end")
+        ]
+        ends += [
+            date.fromisoformat(str(q["coverage_end"]))
+            for record_id, q in self.store.person_quotes(citizen_id, scheme)
+            if record_id != exclude_record and q.get("coverage_end")
         ]
         return max(ends) if ends else None
 
@@ -108,7 +117,7 @@ class Records:
                     else 0,
                     household_ordinal=ordinal,
                     previous_coverage_end=self.previous_coverage_end(
-                        rec.person.citizen_id, rec.scheme.value
+                        rec.person.citizen_id, rec.scheme.value, exclude_record=str(rec.id)
                     ),
                 ),
                 self.policy(),

@@ -31,6 +31,11 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "possible_duplicate": ("có thể trùng", "possible duplicate"),
         "future_dated": ("ngày ở tương lai", "dated in the future"),
         "late_upload": ("gửi muộn", "late upload"),
+        "continuity_pending": (
+            "nối tiếp thẻ chưa được duyệt",
+            "continues a card not yet approved",
+        ),
+        "kind_changed": ("mới/gia hạn khác khai báo", "new/renewal differs from the claim"),
     },
     "action": {
         "created": ("đã gửi lên", "uploaded"),
@@ -47,6 +52,9 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "amount_vnd": ("số tiền phải thu", "amount due"),
         "adjustment_vnd": ("chênh lệch đã thu", "difference collected"),
         "household_ordinal": ("thứ tự trong hộ", "order in the household"),
+        "kind_claimed": ("mới/gia hạn do đại lý khai", "new/renewal as the agent claimed"),
+        "national_household_code": ("mã hộ gia đình quốc gia", "national household code"),
+        "support_months_used": ("số tháng đã được hỗ trợ", "supported months used"),
         "flags": ("cần xem", "to check"),
         "possible_duplicate_of": ("có thể trùng với đăng ký khác", "may repeat another sign-up"),
         "status": ("trạng thái", "status"),

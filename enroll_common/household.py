@@ -4,7 +4,7 @@ Decree 188/2025 (like Decree 146/2018 Art 7 before it) prices household HI by th
 order: 1st 4.5 % of the base salary, 2nd–4th 70/60/50 % of that, 5th on 40 %, "when the
 members participate in the same fiscal year". We read that as: members whose household
 cover runs at the same time are ordered, and each card holds one place for its whole period
-(docs/policy-rules.md §4.2, with what is uncertain). Two rules follow:
+(docs/policy-rules.md §9.1, with what is uncertain). Two rules follow:
 
 - a new card takes the lowest place no other member holds on any day of its period, so two
   members never hold the same place at once and a household whose 1st member is still

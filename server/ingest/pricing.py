@@ -3,7 +3,7 @@
 The device's amount, ordinal, coverage and new/renewal are never trusted: the household
 place, the previous coverage end, the support months already used and the kind come from
 the register and the live sign-ups (including earlier records of the same batch).
-docs/policy-rules.md §4.2–4.5 gives each rule with its source.
+docs/policy-rules.md §9 gives each rule with its source.
 """
 
 from __future__ import annotations

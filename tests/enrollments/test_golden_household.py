@@ -1,4 +1,4 @@
-"""Issue 11 items 4, 5 and 8, reproduced by pushing real sign-ups (docs/policy-rules.md §4.2–4.5).
+"""Issue 11 items 4, 5 and 8, reproduced by pushing real sign-ups (docs/policy-rules.md §9).
 
 Each amount is checked four ways where a price is involved: the shared calculator, the quote
 API, the push's answer and (tests/client/test_golden_household_device.py) the device's
