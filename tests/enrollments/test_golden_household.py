@@ -16,6 +16,8 @@ from enroll_common import QuoteRequest, Scheme, quote
 from server.enrollments.models import Enrollment
 from server.participants.models import Participant
 from server.policy.service import load_policy_set
+from server.reports.models import ProgressSummary
+from server.reports.summary import rebuild
 from tests.enrollments.helpers import Ctx, hi_record, ready, vsi_record
 from tests.factories import EA_KNOP
 
@@ -331,3 +333,32 @@ def test_kind_is_derived_from_history_and_the_claim_kept(client, engine, setting
     # The correction of the first sign-up stays new: the later one does not make it a renewal.
     fixed = {**first, "rev": 2, "person": {**first["person"], "address": "Thôn 5"}}
     assert _accepted(ctx.push_one(fixed))["kind"] == "new"
+
+
+def test_summary_counts_the_derived_kind(client, engine, settings):
+    """Reports read the summary maintained per push: it must count what history says."""
+    ctx = ready(client, engine, settings)
+    claimed_renewal = _hi(ctx, "066090009101", date(2025, 9, 15), household="HH-S1", kind="renewal")
+    ctx.push_one(claimed_renewal)
+    with Session(engine) as s:
+        rows = s.exec(
+            select(ProgressSummary).where(
+                ProgressSummary.period == "2025-09", ProgressSummary.sign_ups > 0
+            )
+        ).all()
+        assert {(r.kind, r.sign_ups) for r in rows} == {("new", 1)}
+        assert rebuilt_equals_maintained(s)
+
+
+def rebuilt_equals_maintained(s: Session) -> bool:
+    def snapshot() -> set[tuple[Any, ...]]:
+        return {
+            (r.period, r.agent_id, r.scheme, r.kind, r.status, r.sign_ups, r.participants_kind)
+            for r in s.exec(select(ProgressSummary)).all()
+            if r.sign_ups or r.due_renewal
+        }
+
+    before = snapshot()
+    rebuild(s, province_code=66, year=2025)
+    s.flush()
+    return snapshot() == before
