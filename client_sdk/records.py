@@ -315,9 +315,9 @@ class Records:
             if server_ordinal and "ordinal" not in (changes.get("household") or {}):
                 body["household"]["ordinal"] = int(server_ordinal)
         rec = self.build(body)
-        rec, priced = self.priced(
-            rec, exclude_record=current.id, made_before=current.created_at, keep_ordinal=keep
-        )
+        # Moved to another household: a new place there, among all its members (the
+        # server's rule; members recorded later hold their places too).
+        rec, priced = self.priced(rec, exclude_record=current.id, keep_ordinal=keep)
         if "amount_collected_vnd" not in changes:
             rec = rec.model_copy(update={"amount_collected_vnd": priced.net_vnd})
         out = rec.model_dump(mode="json")
