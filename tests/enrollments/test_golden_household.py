@@ -7,9 +7,11 @@ offline quote.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
+from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from enroll_common import QuoteRequest, Scheme, quote
@@ -290,6 +292,43 @@ def test_register_import_checks_support_months(client, engine, settings):
         (2, "support_months_used"),
         (3, "support_months_used"),
     ]
+
+
+def test_register_xlsx_carries_support_months_and_national_code_to_the_roster(
+    client, engine, settings
+):
+    ctx = ready(client, engine, settings)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(REGISTER_HEADER.strip().split(","))
+    ws.append(
+        ["066090007201", None, "Y Hoa", date(1990, 1, 1), None, "voluntary_si", date(2025, 6, 30)]
+        + [None, 37]
+    )
+    ws.append(
+        ["066090007202", None, "Y Lan", date(1991, 1, 1), "HH-X", "household_hi", date(2025, 6, 30)]
+        + ["79001234567", None]
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = ctx.client.post(
+        "/api/v1/participants/import",
+        params={"commune_code": 24373},
+        files={"file": ("register.xlsx", buf.getvalue())},
+        headers=ctx.coord,
+    )
+    assert r.status_code == 200, r.text
+    pulled = ctx.client.get("/api/v1/sync/pull", params={"cursor": "0"}, headers=ctx.agent)
+    roster = {
+        c["payload"]["citizen_id"]: c["payload"]
+        for c in pulled.json()["changes"]
+        if c["entity"] == "participant"
+    }
+    assert roster["066090007201"]["support_months_used"] == 37
+    assert roster["066090007201"]["registered_coverage_end"] == "2025-06-30"
+    assert roster["066090007202"]["national_household_code"] == "79001234567"
+    assert roster["066090007202"]["support_months_used"] == 0
 
 
 def test_second_vsi_payment_for_paid_months_is_rejected(client, engine, settings):
