@@ -1,9 +1,11 @@
 """Recording offline: validate, price exactly as the server will, number, store and queue.
 
-The household place of a member follows the server's rule (docs/sync-protocol.md): 1 + the
-other people of the household covered by household HI during the record's coverage, from
-the pulled roster and this device's own live records made earlier. A correction keeps the
-place the record had.
+The household place of a member follows the server's rule (``enroll_common.household``,
+docs/policy-rules.md §9.1): the lowest place no other member of the household (commune +
+code, or the national code) holds during the record's coverage, from the pulled roster and
+this device's own live records. A correction keeps the place the record had. The VSI
+support months already used come from the roster (the agency's count) and this device's
+own records.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
+from client_sdk import history
 from client_sdk.errors import LoginRequired, ValidationError
 from client_sdk.i18n import _
 from client_sdk.models import (
@@ -29,9 +32,10 @@ from client_sdk.receipts import Receipts
 from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
 from enroll_common.facilities import ENTITY_FACILITY, NEEDS_FACILITY
+from enroll_common.household import Holding, household_place
 from enroll_common.policy import POLICY_ENTITY_V2
 from enroll_common.quote_wire import record_request
-from enroll_common.schemes import ranks_household
+from enroll_common.schemes import ranks_household, rules
 from enroll_common.sync_wire import EnrollmentRecord
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -73,13 +77,15 @@ class Records:
             self._policy_version = version
         return self._policy
 
-    def previous_coverage_end(self, citizen_id: str, scheme: str) -> date | None:
-        ends = [
-            date.fromisoformat(p["coverage_end"])
-            for p in self.store.roster_by_citizen(ENTITY_PARTICIPANT, citizen_id)
-            if p.get("scheme") == scheme and p.get("coverage_end")
-        ]
-        return max(ends) if ends else None
+    def previous_coverage_end(
+        self, citizen_id: str, scheme: str, *, exclude_record: str | None = None
+    ) -> date | None:
+        return history.previous_coverage_end(
+            self.store, citizen_id, scheme, exclude_record=exclude_record
+        )
+
+    def support_months_used(self, citizen_id: str, *, exclude_record: str | None = None) -> int:
+        return history.support_months_used(self.store, citizen_id, exclude_record=exclude_record)
 
     def facilities(self) -> list[dict[str, Any]]:
         """The province's initial health facilities pulled to this device, by code."""
@@ -119,9 +125,14 @@ class Records:
             return quote(
                 record_request(
                     rec,
+                    support_months_used=self.support_months_used(
+                        rec.person.citizen_id, exclude_record=str(rec.id)
+                    )
+                    if rules(rec.scheme).counts_support_months
+                    else 0,
                     household_ordinal=ordinal,
                     previous_coverage_end=self.previous_coverage_end(
-                        rec.person.citizen_id, rec.scheme.value
+                        rec.person.citizen_id, rec.scheme.value, exclude_record=str(rec.id)
                     ),
                     province_code=self.province_code(),
                     residence_area=self.residence_area(rec.person.commune_code),
@@ -183,22 +194,25 @@ class Records:
         *,
         exclude_record: str | None = None,
         made_before: str | None = None,
+        commune_code: int | None = None,
+        national_code: str | None = None,
     ) -> int:
-        """1 + other members covered during [start, end] (the server's rule, offline)."""
-        lo, hi = start.isoformat(), end.isoformat()
-        covered = [
-            m
-            for m in self.members(
+        """The lowest place no other member holds during [start, end] (the server's rule)."""
+        return household_place(
+            self.holdings(
                 household_code,
-                exclude_citizen=citizen_id,
+                citizen_id,
                 exclude_record=exclude_record,
                 made_before=made_before,
-            ).values()
-            if m.coverage_end
-            and m.coverage_end >= lo
-            and (m.coverage_start is None or m.coverage_start <= hi)
-        ]
-        return len(covered) + 1
+                commune_code=commune_code,
+                national_code=national_code,
+            ),
+            start=start,
+            end=end,
+        )
+
+    def holdings(self, household_code: str, citizen_id: str, **kw: Any) -> list[Holding]:
+        return history.holdings(self.store, household_code, citizen_id, **kw)
 
     def priced(
         self,
@@ -221,6 +235,8 @@ class Records:
             first.coverage_end,
             exclude_record=exclude_record,
             made_before=made_before,
+            commune_code=rec.person.commune_code,
+            national_code=rec.household.national_code,
         )
         household = rec.household.model_copy(update={"ordinal": ordinal})
         rec = rec.model_copy(update={"household": household})
@@ -351,9 +367,9 @@ class Records:
             if server_ordinal and "ordinal" not in (changes.get("household") or {}):
                 body["household"]["ordinal"] = int(server_ordinal)
         rec = self.build(body)
-        rec, priced = self.priced(
-            rec, exclude_record=current.id, made_before=current.created_at, keep_ordinal=keep
-        )
+        # Moved to another household: a new place there, among all its members (the
+        # server's rule; members recorded later hold their places too).
+        rec, priced = self.priced(rec, exclude_record=current.id, keep_ordinal=keep)
         if "amount_collected_vnd" not in changes:
             rec = rec.model_copy(update={"amount_collected_vnd": priced.net_vnd})
         out = rec.model_dump(mode="json")

@@ -115,6 +115,9 @@ class Cover:
     source: str  # "roster" or the local record's state
     created_at: str | None = None
     record_id: str | None = None
+    place: int | None = None  # the record's household place (the server's, once answered)
+    commune_code: int | None = None
+    national_code: str | None = None
 
 
 class Store:
@@ -314,12 +317,24 @@ class Store:
         rows = self.conn.execute("SELECT state, count(*) FROM record GROUP BY state")
         return {str(r[0]): int(r[1]) for r in rows}
 
+    def person_quotes(self, citizen_id: str, scheme: str) -> list[tuple[str, dict[str, Any]]]:
+        """(record id, quote) of this device's live records of one person in one scheme."""
+        marks = ",".join("?" for _ in _DEAD_STATES)
+        rows = self.conn.execute(
+            f"SELECT id, quote FROM record WHERE citizen_id = ? AND scheme = ? "
+            f"AND state NOT IN ({marks}) ORDER BY created_at",
+            (citizen_id, scheme, *_DEAD_STATES),
+        ).fetchall()
+        return [(str(r[0]), json.loads(r[1])) for r in rows]
+
     def household_covers(self, household_code: str, scheme: str) -> list[Cover]:
         """This device's live records of a household (any sync state but refused ones)."""
         marks = ",".join("?" for _ in _DEAD_STATES)
         rows = self.conn.execute(
             "SELECT id, citizen_id, json_extract(body, '$.person.full_name'), coverage_start, "
-            "coverage_end, state, created_at FROM record WHERE household_code = ? "
+            "coverage_end, state, created_at, json_extract(body, '$.household.ordinal'), "
+            "json_extract(body, '$.person.commune_code'), "
+            "json_extract(body, '$.household.national_code') FROM record WHERE household_code = ? "
             f"AND scheme = ? AND state NOT IN ({marks}) ORDER BY created_at",
             (household_code, scheme, *_DEAD_STATES),
         ).fetchall()
@@ -332,6 +347,9 @@ class Store:
                 source=str(r[5]),
                 created_at=str(r[6]),
                 record_id=str(r[0]),
+                place=int(r[7]) if r[7] is not None else None,
+                commune_code=int(r[8]) if r[8] is not None else None,
+                national_code=r[9],
             )
             for r in rows
         ]

@@ -74,6 +74,11 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "late_upload": ("gửi muộn", "late upload"),
         # server-side only (not in the wire enum): enroll_common.facilities.FACILITY_MISSING
         "facility_missing": ("chưa có nơi KCB ban đầu", "no initial health facility"),
+        "continuity_pending": (
+            "nối tiếp thẻ chưa được duyệt",
+            "continues a card not yet approved",
+        ),
+        "kind_changed": ("mới/gia hạn khác khai báo", "new/renewal differs from the claim"),
     },
     "action": {
         "created": ("đã gửi lên", "uploaded"),
@@ -90,6 +95,9 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "amount_vnd": ("số tiền phải thu", "amount due"),
         "adjustment_vnd": ("chênh lệch đã thu", "difference collected"),
         "household_ordinal": ("thứ tự trong hộ", "order in the household"),
+        "kind_claimed": ("mới/gia hạn do đại lý khai", "new/renewal as the agent claimed"),
+        "national_household_code": ("mã hộ gia đình quốc gia", "national household code"),
+        "support_months_used": ("số tháng đã được hỗ trợ", "supported months used"),
         "flags": ("cần xem", "to check"),
         "possible_duplicate_of": ("có thể trùng với đăng ký khác", "may repeat another sign-up"),
         "status": ("trạng thái", "status"),

@@ -92,6 +92,10 @@ class Flag(StrEnum):
     POSSIBLE_DUPLICATE = "possible_duplicate"
     FUTURE_DATED = "future_dated"
     LATE_UPLOAD = "late_upload"
+    CONTINUITY_PENDING = "continuity_pending"
+    """The card continues one that review has not approved yet (no 30-day wait because of it)."""
+    KIND_CHANGED = "kind_changed"
+    """The agent's new/renewal differs from what the register and history say."""
 
 
 # --- the record a device pushes ---------------------------------------------------------------
@@ -129,9 +133,27 @@ class HouseholdMember(Inbound):
 
 
 class Household(Inbound):
-    code: str = Field(pattern=HOUSEHOLD_CODE_PATTERN, description="Household (hộ) code.")
+    code: str = Field(
+        pattern=HOUSEHOLD_CODE_PATTERN,
+        description="Household (hộ) code, unique within the person's commune of residence.",
+    )
+    national_code: str | None = Field(
+        default=None,
+        pattern=HOUSEHOLD_CODE_PATTERN,
+        description="National household code (population database), when known: it then "
+        "identifies the household instead of commune + code.",
+    )
     ordinal: int = Field(ge=1, le=50, description="The member's ordinal as the device computed it.")
     members: list[HouseholdMember] = Field(default_factory=list, max_length=30)
+
+    @model_serializer(mode="wrap")
+    def _without_absent_national_code(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # A record pushed before ``national_code`` existed must keep its content hash, so a
+        # replay still reads as a duplicate: the field is left out when absent.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("national_code") is None:
+            data.pop("national_code", None)
+        return data
 
 
 class Gps(Inbound):
@@ -273,6 +295,11 @@ class Accepted(BaseModel):
     household_ordinal: int | None
     coverage_start: date
     coverage_end: date
+    kind: EnrollmentKind | None = Field(
+        default=None,
+        description="new or renewal as the register and history decide (the record's own "
+        "kind is only the agent's claim).",
+    )
     lines: list[QuoteLineOut]
     policy_versions: dict[str, int]
     flags: list[Flag]

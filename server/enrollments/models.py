@@ -24,13 +24,15 @@ class Enrollment(SQLModel, table=True):
         Index("ix_enrollment_citizen_id_scheme", "citizen_id", "scheme"),
         Index("ix_enrollment_household_code_scheme", "household_code", "scheme"),
         Index("ix_enrollment_commune_code_status", "commune_code", "status"),
+        Index("ix_enrollment_national_household_code", "national_household_code"),
     )
 
     id: str = Field(primary_key=True, max_length=36)
     rev: int
     status: str = Field(max_length=20, index=True)
     scheme: str = Field(max_length=20)
-    kind: str = Field(max_length=10)
+    kind: str = Field(max_length=10)  # new | renewal, as the register and history decide
+    kind_claimed: str | None = Field(default=None, max_length=10)  # the agent's choice
 
     citizen_id: str = Field(max_length=12)
     si_code: str | None = Field(default=None, max_length=10)
@@ -41,6 +43,7 @@ class Enrollment(SQLModel, table=True):
     person_commune_code: int
     address: str = Field(default="", max_length=300)
     household_code: str | None = Field(default=None, max_length=32)
+    national_household_code: str | None = Field(default=None, max_length=32)
     household_ordinal_claimed: int | None = None
     household_ordinal: int | None = None
     monthly_income_vnd: int | None = Field(default=None, sa_type=BigInteger)

@@ -15,7 +15,8 @@ class EnrollmentPublic(BaseModel):
     rev: int
     status: str
     scheme: str
-    kind: str
+    kind: str = Field(description="new or renewal, derived from the register and history.")
+    kind_claimed: str | None = Field(default=None, description="The agent's choice.")
     citizen_id: str
     si_code: str | None
     full_name: str
@@ -25,6 +26,7 @@ class EnrollmentPublic(BaseModel):
     person_commune_code: int
     address: str
     household_code: str | None
+    national_household_code: str | None = None
     household_ordinal_claimed: int | None
     household_ordinal: int | None
     monthly_income_vnd: int | None

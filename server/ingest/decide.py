@@ -278,6 +278,7 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
     record_id = str(record.id)
     person = record.person
     household = record.household.code if record.household is not None else None
+    national = record.household.national_code if record.household is not None else None
     view.existing[record_id] = Existing(
         id=record_id,
         agent_id=j.user_id,
@@ -287,6 +288,7 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
         received_at=a.received_at,
         citizen_id=person.citizen_id,
         scheme=record.scheme.value,
+        household_ordinal=a.priced.ordinal,
     )
     view.revisions[(record_id, record.rev)] = StoredRevision(
         record_id, record.rev, a.digest, a.body, acceptance=a
@@ -304,6 +306,9 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
             coverage_end=q.coverage_end,
             supported_months=a.priced.supported_months,
             received_at=a.received_at,
+            person_commune_code=person.commune_code,
+            national_household_code=national,
+            household_ordinal=a.priced.ordinal,
         )
     )
     key = (person.citizen_id, record.scheme.value)
@@ -329,7 +334,10 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
     entry.full_name = person.full_name
     entry.date_of_birth = person.date_of_birth
     entry.si_code = person.si_code or entry.si_code
-    entry.household_code = household or entry.household_code
+    if household is not None:
+        entry.household_code = household
+        entry.national_household_code = national or entry.national_household_code
+        entry.household_place = a.priced.ordinal
     entry.last_enrollment_id = record_id
     entry.initial_facility_code = a.facility.code or entry.initial_facility_code
     live_end = max(o.coverage_end for o in view.live_of(*key))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select, text
 from sqlmodel import Session, col
@@ -61,7 +62,9 @@ def batch_lock_names(records: Sequence[EnrollmentRecord]) -> set[str]:
         names.add(f"person/{r.person.citizen_id}")
         names.add(f"receipt/{r.receipt_number}")
         if r.household is not None:
-            names.add(f"household/{r.household.code}")
+            names.add(f"household/{r.person.commune_code}/{r.household.code}")
+            if r.household.national_code:
+                names.add(f"household/national/{r.household.national_code}")
     return names
 
 
@@ -116,6 +119,7 @@ def read_batch(
                 col(Enrollment.received_at),
                 col(Enrollment.citizen_id),
                 col(Enrollment.scheme),
+                col(Enrollment.household_ordinal),
             )
             .where(member_of(session, col(Enrollment.id), ids))
             .order_by(col(Enrollment.id))
@@ -144,22 +148,44 @@ def read_batch(
 
     citizens = sorted({r.person.citizen_id for r in records})
     households = sorted({r.household.code for r in records if r.household is not None})
-    _read_live(session, view, citizens, households)
-    _read_register(session, view, citizens, households, lock=postgres)
+    nationals = sorted(
+        {r.household.national_code for r in records if r.household and r.household.national_code}
+    )
+    _read_live(session, view, citizens, households, nationals)
+    _read_register(session, view, citizens, households, nationals, lock=postgres)
     return view
 
 
+def _in_households(
+    session: Session, code: Any, national: Any, scheme: Any, codes: list[str], nationals: list[str]
+) -> Any:
+    """Rows of these households: same local code (the commune is checked in memory, by
+    ``HouseholdId.same_as``) or same national code."""
+    which = member_of(session, code, codes)
+    if nationals:
+        which = or_(which, member_of(session, national, nationals))
+    return and_(which, scheme == HOUSEHOLD_HI)
+
+
 def _read_live(
-    session: Session, view: BatchView, citizens: list[str], households: list[str]
+    session: Session,
+    view: BatchView,
+    citizens: list[str],
+    households: list[str],
+    nationals: list[str],
 ) -> None:
     """The live sign-ups of the batch's people (any scheme) and households (household HI)."""
     who = member_of(session, col(Enrollment.citizen_id), citizens)
     if households:
         who = or_(
             who,
-            and_(
-                member_of(session, col(Enrollment.household_code), households),
-                col(Enrollment.scheme) == HOUSEHOLD_HI,
+            _in_households(
+                session,
+                col(Enrollment.household_code),
+                col(Enrollment.national_household_code),
+                col(Enrollment.scheme),
+                households,
+                nationals,
             ),
         )
     for row in session.execute(
@@ -173,6 +199,9 @@ def _read_live(
             col(Enrollment.coverage_end),
             col(Enrollment.supported_months),
             col(Enrollment.received_at),
+            col(Enrollment.person_commune_code),
+            col(Enrollment.national_household_code),
+            col(Enrollment.household_ordinal),
         ).where(who, col(Enrollment.status).in_(LIVE_STATUSES))
     ):
         view.set_live(LiveSignUp(*row))
@@ -180,16 +209,26 @@ def _read_live(
 
 
 def _read_register(
-    session: Session, view: BatchView, citizens: list[str], households: list[str], *, lock: bool
+    session: Session,
+    view: BatchView,
+    citizens: list[str],
+    households: list[str],
+    nationals: list[str],
+    *,
+    lock: bool,
 ) -> None:
     """Register rows of the batch's people (locked: the batch updates them) and households."""
     who = member_of(session, col(Participant.citizen_id), citizens)
     if households:
         who = or_(
             who,
-            and_(
-                member_of(session, col(Participant.household_code), households),
-                col(Participant.scheme) == HOUSEHOLD_HI,
+            _in_households(
+                session,
+                col(Participant.household_code),
+                col(Participant.national_household_code),
+                col(Participant.scheme),
+                households,
+                nationals,
             ),
         )
     stmt = (
@@ -208,6 +247,9 @@ def _read_register(
             col(Participant.source),
             col(Participant.last_enrollment_id),
             col(Participant.initial_facility_code),
+            col(Participant.national_household_code),
+            col(Participant.household_place),
+            col(Participant.support_months_used),
         )
         .where(who)
         .order_by(col(Participant.id))

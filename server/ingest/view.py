@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from enroll_common.household import HouseholdId
 from enroll_common.sync_wire import Accepted, EnrollmentStatus
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Existing:
     received_at: datetime
     citizen_id: str
     scheme: str
+    household_ordinal: int | None = None
+    """The household place the sign-up held (a correction keeps it)."""
 
 
 @dataclass
@@ -79,6 +82,17 @@ class LiveSignUp:
     coverage_end: date
     supported_months: int
     received_at: datetime
+    person_commune_code: int
+    national_household_code: str | None
+    household_ordinal: int | None
+
+    @property
+    def household(self) -> HouseholdId | None:
+        if self.household_code is None:
+            return None
+        return HouseholdId(
+            self.person_commune_code, self.household_code, self.national_household_code
+        )
 
 
 @dataclass
@@ -99,6 +113,15 @@ class RegisterEntry:
     source: str
     last_enrollment_id: str | None
     initial_facility_code: str | None = None  # the facility on file (server.facilities)
+    national_household_code: str | None = None
+    household_place: int | None = None
+    support_months_used: int = 0
+
+    @property
+    def household(self) -> HouseholdId | None:
+        if self.household_code is None:
+            return None
+        return HouseholdId(self.commune_code, self.household_code, self.national_household_code)
 
 
 @dataclass(frozen=True)
@@ -136,6 +159,8 @@ class BatchView:
         default_factory=lambda: defaultdict(dict)
     )
     _register_by_household: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Both indexes are keyed by the local code and by ``national:<code>``; a household's
+    members are then those of either key that ``HouseholdId.same_as`` accepts."""
 
     def block_for(self, number: int) -> BlockRef | None:
         for block in self.blocks:
@@ -153,7 +178,8 @@ class BatchView:
         self._live[row.id] = row
         self._by_person[(row.citizen_id, row.scheme)][row.id] = row
         if row.household_code is not None and row.scheme == HOUSEHOLD_HI:
-            self._by_household[row.household_code][row.id] = row
+            for key in _keys(row.household_code, row.national_household_code):
+                self._by_household[key][row.id] = row
 
     def drop_live(self, enrollment_id: str) -> None:
         old = self._live.pop(enrollment_id, None)
@@ -161,26 +187,41 @@ class BatchView:
             return
         self._by_person[(old.citizen_id, old.scheme)].pop(old.id, None)
         if old.household_code is not None:
-            self._by_household[old.household_code].pop(old.id, None)
+            for key in _keys(old.household_code, old.national_household_code):
+                self._by_household[key].pop(old.id, None)
 
     def live_of(self, citizen_id: str, scheme: str) -> list[LiveSignUp]:
         return list(self._by_person.get((citizen_id, scheme), {}).values())
 
-    def live_in_household(self, code: str) -> list[LiveSignUp]:
-        return list(self._by_household.get(code, {}).values())
+    def live_in_household(self, household: HouseholdId) -> list[LiveSignUp]:
+        """Live household-HI sign-ups of this household (commune-scoped or national)."""
+        found: dict[str, LiveSignUp] = {}
+        for key in _keys(household.code, household.national_code):
+            for row in self._by_household.get(key, {}).values():
+                if row.household is not None and row.household.same_as(household):
+                    found[row.id] = row
+        return list(found.values())
 
     # --- register --------------------------------------------------------------------------
 
     def set_register(self, entry: RegisterEntry) -> None:
         old = self.register.get((entry.citizen_id, entry.scheme))
         if old is not None and old.household_code is not None:
-            self._register_by_household[old.household_code].discard(old.citizen_id)
+            for key in _keys(old.household_code, old.national_household_code):
+                self._register_by_household[key].discard(old.citizen_id)
         self.register[(entry.citizen_id, entry.scheme)] = entry
         if entry.household_code is not None and entry.scheme == HOUSEHOLD_HI:
-            self._register_by_household[entry.household_code].add(entry.citizen_id)
+            for key in _keys(entry.household_code, entry.national_household_code):
+                self._register_by_household[key].add(entry.citizen_id)
 
-    def registered_in_household(self, code: str) -> list[RegisterEntry]:
-        return [
-            self.register[(citizen, HOUSEHOLD_HI)]
-            for citizen in self._register_by_household.get(code, set())
-        ]
+    def registered_in_household(self, household: HouseholdId) -> list[RegisterEntry]:
+        """Register entries (household HI) of this household."""
+        citizens: set[str] = set()
+        for key in _keys(household.code, household.national_code):
+            citizens |= self._register_by_household.get(key, set())
+        entries = [self.register[(c, HOUSEHOLD_HI)] for c in sorted(citizens)]
+        return [e for e in entries if e.household is not None and e.household.same_as(household)]
+
+
+def _keys(code: str, national_code: str | None) -> tuple[str, ...]:
+    return (code,) if not national_code else (code, f"national:{national_code}")

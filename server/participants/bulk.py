@@ -20,14 +20,27 @@ from server.dbtypes import UTCDateTime, utcnow
 from server.participants.service import ROSTER_ENTITY
 
 # (row number, citizen_id, scheme, si_code, full_name, date_of_birth, household_code,
-#  coverage_end, initial_facility_code): what one checked line of the file says.
-StagedRow = tuple[int, str, str, str | None, str, date | None, str | None, date | None, str | None]
+#  coverage_end, initial_facility_code, national_household_code, support_months_used): one
+#  checked line of the file.
+StagedRow = tuple[
+    int,
+    str,
+    str,
+    str | None,
+    str,
+    date | None,
+    str | None,
+    date | None,
+    str | None,
+    str | None,
+    int | None,
+]
 Progress = Callable[[str, int, int | None], None]
 
 STAGING = "register_import"
 _COLUMNS = (
     "row_no, citizen_id, scheme, si_code, full_name, date_of_birth, household_code, coverage_end,"
-    " initial_facility_code"
+    " initial_facility_code, national_household_code, support_months_used"
 )
 _LIVE = (
     EnrollmentStatus.PENDING.value,
@@ -44,7 +57,7 @@ def _is_pg(conn: Connection) -> bool:
 
 def storable(row: StagedRow) -> StagedRow:
     """An invalid row as the staging table can hold it: PostgreSQL text refuses NUL."""
-    n, citizen, scheme, si, name, dob, household, end, facility = row
+    n, citizen, scheme, si, name, dob, household, end, facility, national, months = row
     return (
         n,
         citizen.replace("\x00", "\ufffd"),
@@ -55,6 +68,8 @@ def storable(row: StagedRow) -> StagedRow:
         household.replace("\x00", "\ufffd") if household else household,
         end,
         facility.replace("\x00", "\ufffd") if facility else facility,
+        national.replace("\x00", "\ufffd") if national else national,
+        months,
     )
 
 
@@ -72,7 +87,8 @@ def create_staging(session: Session) -> None:
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE {STAGING} (row_no INTEGER NOT NULL, citizen_id TEXT NOT NULL,"
         " scheme TEXT NOT NULL, si_code TEXT, full_name TEXT NOT NULL, date_of_birth DATE,"
-        f" household_code TEXT, coverage_end DATE, initial_facility_code TEXT,"
+        " household_code TEXT, coverage_end DATE, initial_facility_code TEXT,"
+        " national_household_code TEXT, support_months_used INTEGER,"
         f" live_end DATE){suffix}"
     )
 
@@ -94,7 +110,7 @@ def stage(session: Session, rows: Sequence[StagedRow]) -> None:
                 copy.write_row(row)
         return
     conn.exec_driver_sql(
-        f"INSERT INTO {STAGING} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {STAGING} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 n,
@@ -106,8 +122,10 @@ def stage(session: Session, rows: Sequence[StagedRow]) -> None:
                 hh,
                 end.isoformat() if end else None,
                 facility,
+                national,
+                months,
             )
-            for n, c, s, si, name, dob, hh, end, facility in rows
+            for n, c, s, si, name, dob, hh, end, facility, national, months in rows
         ],
     )
 
@@ -164,6 +182,10 @@ def apply(
                 " household_code = COALESCE(r.household_code, participant.household_code),"
                 " initial_facility_code = COALESCE(r.initial_facility_code,"
                 " participant.initial_facility_code),"
+                " national_household_code = COALESCE(r.national_household_code,"
+                " participant.national_household_code),"
+                " support_months_used = COALESCE(r.support_months_used,"
+                " participant.support_months_used),"
                 " commune_code = :commune, province_code = :province,"
                 f" registered_coverage_end = r.coverage_end, coverage_end = {coverage},"
                 f" updated_at = :now FROM {STAGING} r"
@@ -179,11 +201,13 @@ def apply(
         .execute(
             text(
                 "INSERT INTO participant (citizen_id, scheme, si_code, full_name, date_of_birth,"
-                " household_code, commune_code, province_code, registered_coverage_end,"
-                " coverage_end, source, updated_at, initial_facility_code)"
+                " household_code, national_household_code, support_months_used, commune_code,"
+                " province_code, registered_coverage_end, coverage_end, source, updated_at,"
+                " initial_facility_code)"
                 " SELECT r.citizen_id, r.scheme, r.si_code, r.full_name, r.date_of_birth,"
-                f" r.household_code, :commune, :province, r.coverage_end, {coverage},"
-                f" 'import', :now, r.initial_facility_code FROM {STAGING} r"
+                " r.household_code, r.national_household_code,"
+                " COALESCE(r.support_months_used, 0), :commune, :province, r.coverage_end,"
+                f" {coverage}, 'import', :now, r.initial_facility_code FROM {STAGING} r"
                 " WHERE NOT EXISTS (SELECT 1 FROM participant p"
                 " WHERE p.citizen_id = r.citizen_id AND p.scheme = r.scheme) ORDER BY r.row_no"
             ).bindparams(*typed),
@@ -215,10 +239,14 @@ def _publish(session: Session, now: datetime) -> None:
             "full_name",
             "date_of_birth",
             "household_code",
+            "national_household_code",
+            "household_place",
+            "support_months_used",
             "scheme",
             "commune_code",
             "coverage_end",
             "initial_facility_code",
+            "registered_coverage_end",
         )
     )
     payload = f"json_build_object({fields})" if pg else f"json_object({fields})"

@@ -2,18 +2,22 @@
 
 Columns (header row, any order, case-insensitive): citizen_id, si_code, full_name,
 date_of_birth, household_code, scheme, coverage_end, and optionally initial_facility_code
-(the initial health facility on file). Dates as YYYY-MM-DD or DD/MM/YYYY.
+(the initial health facility on file), national_household_code and support_months_used
+(VSI months of State support the person has already used, per the agency: the 120-month
+cap counts them). Dates as YYYY-MM-DD or DD/MM/YYYY.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from enroll_common.facilities import is_facility_code, normalise_code
+from enroll_common.schemes import rules
 from enroll_common.sync_wire import (
     CITIZEN_ID_PATTERN,
     HOUSEHOLD_CODE_PATTERN,
@@ -36,9 +40,13 @@ COLUMNS = [
     "scheme",
     "coverage_end",
     "initial_facility_code",
+    "national_household_code",
+    "support_months_used",
 ]
 REQUIRED = ["citizen_id", "full_name", "date_of_birth", "scheme", "coverage_end"]
+MAX_SUPPORT_MONTHS = 120  # Decree 159/2025 Art 5: support for at most 10 years
 MAX_ROWS = 100_000  # per upload through the API; the command line has no limit
+_SCHEMES = frozenset(s.value for s in SchemeName)
 _CITIZEN = re.compile(CITIZEN_ID_PATTERN)
 _SI_CODE = re.compile(SI_CODE_PATTERN)
 _HOUSEHOLD = re.compile(HOUSEHOLD_CODE_PATTERN)
@@ -87,6 +95,19 @@ def _date(text: str) -> date:
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
 
 
+def _months(text: str, scheme: str, bad: Callable[[str, str], None]) -> int | None:
+    """The support months used: empty keeps what the register had (0 for a new entry)."""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_SUPPORT_MONTHS:
+        bad("support_months_used", f"must be a whole number of months, 0 to {MAX_SUPPORT_MONTHS}")
+        return None
+    if int(text) and not (scheme in _SCHEMES and rules(scheme).counts_support_months):
+        bad("support_months_used", "is only for voluntary_si rows (leave it empty or 0)")
+        return None
+    return int(text)
+
+
 def _estimate_rows(filename: str, content: bytes) -> int | None:
     """Roughly how many data rows a file has, for a progress bar (CSV only)."""
     if filename.lower().endswith(".csv"):
@@ -121,7 +142,6 @@ def import_register(
     estimate = _estimate_rows(filename, content)
     errors: list[RowProblem] = []
     chunk: list[bulk.StagedRow] = []
-    schemes = {s.value for s in SchemeName}
     schemes_text = ", ".join(s.value for s in SchemeName)
     rows = 0
     bulk.create_staging(session)
@@ -155,9 +175,13 @@ def import_register(
         household = cells.get("household_code", "") or None
         if household is not None and not _HOUSEHOLD.fullmatch(household):
             bad("household_code", "letters, digits, '.', '_' or '-', at most 32")
+        national = cells.get("national_household_code", "") or None
+        if national is not None and not _HOUSEHOLD.fullmatch(national):
+            bad("national_household_code", "letters, digits, '.', '_' or '-', at most 32")
         scheme = cells.get("scheme", "")
-        if scheme not in schemes:
+        if scheme not in _SCHEMES:
             bad("scheme", f"must be one of {schemes_text}")
+        months_used = _months(cells.get("support_months_used", ""), scheme, bad)
         dob = end = None
         try:
             dob = _date(cells.get("date_of_birth", ""))
@@ -180,6 +204,8 @@ def import_register(
             household,
             end,
             facility,
+            national,
+            months_used,
         )
         if len(errors) > problems_before:  # never written; only staged to find repeats
             staged = bulk.storable(staged)

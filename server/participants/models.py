@@ -22,6 +22,7 @@ class Participant(SQLModel, table=True):
         UniqueConstraint("citizen_id", "scheme"),
         Index("ix_participant_household_code_scheme", "household_code", "scheme"),
         Index("ix_participant_commune_code_coverage_end", "commune_code", "coverage_end"),
+        Index("ix_participant_national_household_code", "national_household_code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -31,6 +32,10 @@ class Participant(SQLModel, table=True):
     full_name: str = Field(max_length=200)
     date_of_birth: date
     household_code: str | None = Field(default=None, max_length=32)
+    national_household_code: str | None = Field(default=None, max_length=32)
+    household_place: int | None = None  # the place of the last card of this system
+    support_months_used: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """VSI months of State support already used, per the agency (the import)."""
     commune_code: int = Field(foreign_key="commune.code")
     province_code: int = Field(index=True)
     registered_coverage_end: date | None = None

@@ -15,6 +15,9 @@ class ParticipantPublic(BaseModel):
     full_name: str
     date_of_birth: date
     household_code: str | None
+    national_household_code: str | None = None
+    household_place: int | None = None
+    support_months_used: int = 0
     commune_code: int
     registered_coverage_end: date | None
     coverage_end: date | None

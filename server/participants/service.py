@@ -128,9 +128,13 @@ class RosterRow(Protocol):
     full_name: str
     date_of_birth: date
     household_code: str | None
+    national_household_code: str | None
+    household_place: int | None
+    support_months_used: int
     scheme: str
     commune_code: int
     province_code: int
+    registered_coverage_end: date | None
     coverage_end: date | None
     initial_facility_code: str | None
 
@@ -144,10 +148,16 @@ def roster_payload(row: RosterRow) -> dict[str, Any]:
         "full_name": row.full_name,
         "date_of_birth": row.date_of_birth.isoformat(),
         "household_code": row.household_code,
+        "national_household_code": row.national_household_code,
+        "household_place": row.household_place,
+        "support_months_used": row.support_months_used,
         "scheme": row.scheme,
         "commune_code": row.commune_code,
         "coverage_end": row.coverage_end.isoformat() if row.coverage_end else None,
         "initial_facility_code": row.initial_facility_code,
+        "registered_coverage_end": row.registered_coverage_end.isoformat()
+        if row.registered_coverage_end
+        else None,
     }
 
 

@@ -54,7 +54,7 @@ def _scenario(ctx: Ctx, ns: str, first_receipt: int) -> tuple[list[dict[str, Any
         hi(3, receipt=10**9),  # not in this device's blocks
         {**hi(3), "person": {**hi(3)["person"], "citizen_id": "123"}},  # schema
         vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),
-        vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),  # overlaps: flagged
+        vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),  # months paid twice
         hi(6, point="p2"),  # not one of my points
         late,
         {**late, "rev": 2},  # older than the stored rev 3
@@ -148,7 +148,7 @@ def test_batch_answers_and_rows_equal_one_record_per_request(client, engine, set
         "rejected",
         "rejected",
         "accepted",
-        "accepted",
+        "rejected",
         "rejected",
         "accepted",
         "conflict",
@@ -160,16 +160,18 @@ def test_batch_answers_and_rows_equal_one_record_per_request(client, engine, set
     assert batch["results"][3]["accepted"]["household_ordinal"] == 2  # the correction
     assert batch["results"][11]["accepted"]["household_ordinal"] == 3
     assert batch["results"][15]["accepted"]["household_ordinal"] == 4
-    assert "possible_duplicate" in batch["results"][9]["accepted"]["flags"]
+    paid_twice = batch["results"][9]["errors"]
+    assert [e["field"] for e in paid_twice] == ["payment_date"]
+    assert "trùng với các tháng đã đóng" in paid_twice[0]["message"]
     reasons = [r.get("reason") for r in batch["results"] if r["status"] == "conflict"]
     assert reasons == ["same_rev_other_content", "stale_rev", "frozen", "not_yours"]
     # The in-batch duplicate carries the very answer (and code) given to the original.
     assert batch["results"][2]["accepted"] == batch["results"][0]["accepted"]
     assert (batch["accepted"], batch["duplicate"], batch["conflict"], batch["rejected"]) == (
-        7,
+        6,
         1,
         4,
-        4,
+        5,
     )
     assert _stored(engine, batch_ids) == _stored(engine, single_ids)
 
