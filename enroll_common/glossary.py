@@ -31,6 +31,8 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
         "possible_duplicate": ("có thể trùng", "possible duplicate"),
         "future_dated": ("ngày ở tương lai", "dated in the future"),
         "late_upload": ("gửi muộn", "late upload"),
+        "vsi_lapsed": ("đóng lại sau khi quá hạn", "restarted after a lapse"),
+        "back_payment_unverified": ("đóng bù chưa xác minh", "back-payment not verified"),
     },
     "action": {
         "created": ("đã gửi lên", "uploaded"),

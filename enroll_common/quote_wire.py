@@ -38,7 +38,13 @@ class QuoteInput(Inbound):
         default=None, description="household_hi: 1 for the household's first covered member."
     )
     previous_coverage_end: date | None = Field(
-        default=None, description="household_hi: last day of the previous card, if any."
+        default=None,
+        description="household_hi: last day of the previous card; voluntary_si: last day "
+        "of the last paid period (the next payment continues the cycle from there).",
+    )
+    back_payment: bool = Field(
+        default=False,
+        description="voluntary_si: paying missing past months (Decree 159/2025 Art 7).",
     )
 
     def to_request(self) -> QuoteRequest:
@@ -52,6 +58,7 @@ class QuoteInput(Inbound):
             support_months_used=self.support_months_used,
             household_ordinal=self.household_ordinal,
             previous_coverage_end=self.previous_coverage_end,
+            back_payment=self.back_payment,
         )
 
 
@@ -79,3 +86,4 @@ class QuotePublic(BaseModel):
     )
     coverage_start: date
     coverage_end: date
+    back_payment_interest_vnd: int = 0

@@ -15,7 +15,15 @@ from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from enroll_common.calculator import Scheme
 from enroll_common.text import normalize_name
@@ -78,6 +86,8 @@ class Flag(StrEnum):
     POSSIBLE_DUPLICATE = "possible_duplicate"
     FUTURE_DATED = "future_dated"
     LATE_UPLOAD = "late_upload"
+    VSI_LAPSED = "vsi_lapsed"
+    BACK_PAYMENT_UNVERIFIED = "back_payment_unverified"
 
 
 # --- the record a device pushes ---------------------------------------------------------------
@@ -126,6 +136,14 @@ class Gps(Inbound):
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
 
 
+class BackPaymentClaim(Inbound):
+    """voluntary_si: the participant asks to pay missing past months (Decree 159/2025 Art 7)."""
+
+    contribution_months: int = Field(
+        ge=0, le=1200, description="Months of contributions the participant says they have."
+    )
+
+
 class EnrollmentRecord(Inbound):
     """One sign-up at one revision, as captured on the device."""
 
@@ -148,6 +166,19 @@ class EnrollmentRecord(Inbound):
     captured_at: AwareDatetime = Field(description="Device clock at capture (not trusted).")
     gps: Gps | None = None
     point_id: int = Field(ge=1, le=MAX_ID, description="Collection point the agent works for.")
+    back_payment: BackPaymentClaim | None = Field(
+        default=None,
+        description="voluntary_si only: pay the `months` months before the payment month.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_claim(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Records without the (newer) claim keep the exact body, and so the content hash,
+        # they had before the field existed.
+        body: dict[str, Any] = handler(self)
+        if body.get("back_payment") is None:
+            body.pop("back_payment", None)
+        return body
 
     @field_validator("captured_at")
     @classmethod
@@ -166,6 +197,8 @@ class EnrollmentRecord(Inbound):
             raise ValueError("household is required for household_hi")
         if self.scheme is SchemeName.VOLUNTARY_SI and self.monthly_income_vnd is None:
             raise ValueError("monthly_income_vnd is required for voluntary_si")
+        if self.back_payment is not None and self.scheme is not SchemeName.VOLUNTARY_SI:
+            raise ValueError("back_payment is only for voluntary_si")
         return self
 
     def content_hash(self) -> str:
@@ -202,6 +235,9 @@ class FieldProblem(BaseModel):
     field: str
     message: str
     allowed: list[str] | None = None
+    code: str | None = Field(
+        default=None, description="Rejection code of the rule that refused it, when named."
+    )
 
 
 class QuoteLineOut(BaseModel):
@@ -335,6 +371,7 @@ __all__ = [
     "MAX_PUSH_RECORDS",
     "MAX_RECEIPT_NUMBER",
     "Accepted",
+    "BackPaymentClaim",
     "Change",
     "ConflictReason",
     "EnrollmentKind",

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from enroll_common.calculator import Quote, QuoteRequest, Scheme, quote
 from enroll_common.policy import PolicySet
 from enroll_common.sync_wire import EnrollmentRecord, EnrollmentStatus, Flag, SchemeName
+from server.ingest.checks import last_paid_end
 from server.ingest.view import BatchView, Existing
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -74,6 +75,7 @@ def price(
         previous_end = max(ends) if ends else None
     else:
         support_used = sum(o.supported_months for o in others)
+        previous_end = last_paid_end(view, record)  # the participant's cycle continues
 
     def at(ordinal: int | None) -> Quote:
         return quoter(
@@ -86,6 +88,7 @@ def price(
                 support_months_used=support_used,
                 household_ordinal=ordinal,
                 previous_coverage_end=previous_end,
+                back_payment=record.back_payment is not None,
             )
         )
 
