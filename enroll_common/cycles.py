@@ -41,12 +41,9 @@ def deadlines_on(policy: PolicySet, on: date) -> VsiPaymentDeadlines | None:
 
 
 def next_period_start(last_paid_end: date) -> date:
-    """The first day of the period after one ending on ``last_paid_end`` (a coverage end
-    that is not a month's last day is rounded up to the next month)."""
-    following = last_paid_end + timedelta(days=1)
-    if following.day == 1:
-        return following
-    return add_months(following.replace(day=1), 1)
+    """The first day of the period after one ending on ``last_paid_end``: the month of the
+    first uncovered day (a register end in mid-month leaves no gap in cover)."""
+    return (last_paid_end + timedelta(days=1)).replace(day=1)
 
 
 def period_deadline(start: date, method: int, rule: VsiPaymentDeadlines) -> date:
