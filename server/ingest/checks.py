@@ -43,9 +43,16 @@ def identity_problems(record: EnrollmentRecord, policy: PolicySet) -> list[Field
 
 def last_paid_end(view: BatchView, record: EnrollmentRecord) -> date | None:
     """The end of the participant's last paid voluntary-SI period: the register's, or a
-    live sign-up's (earlier records of the batch included), whichever is later."""
+    live sign-up's (earlier records of the batch included), whichever is later. A
+    correction only looks at sign-ups received before it, so it keeps its period."""
     citizen, scheme = record.person.citizen_id, record.scheme.value
-    ends = [o.coverage_end for o in view.live_of(citizen, scheme) if o.id != str(record.id)]
+    existing = view.existing.get(str(record.id))
+    before = existing.received_at if existing is not None else None
+    ends = [
+        o.coverage_end
+        for o in view.live_of(citizen, scheme)
+        if o.id != str(record.id) and (before is None or o.received_at < before)
+    ]
     registered = view.register.get((citizen, scheme))
     if registered is not None and registered.registered_coverage_end is not None:
         ends.append(registered.registered_coverage_end)

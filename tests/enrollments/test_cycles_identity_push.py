@@ -147,3 +147,15 @@ def test_citizen_id_contradicting_the_person_rejected(client, engine, settings):
         [("person.citizen_id", "citizen_id_sex")],
         [("person.date_of_birth", "citizen_id_birth_year")],
     ]
+
+
+def test_corrected_payment_keeps_its_period(client, engine, settings):
+    ctx = ready(client, engine, settings)
+    first = vsi_record(ctx, citizen_id="066090000007", payment_date=PAID, captured_at=_on(PAID))
+    second = vsi_record(ctx, citizen_id="066090000007", payment_date=PAID, captured_at=_on(PAID))
+    results = ctx.push(first, second)["results"]
+    periods = [(r["accepted"]["coverage_start"], r["accepted"]["coverage_end"]) for r in results]
+    assert periods == [("2026-09-01", "2026-11-30"), ("2026-12-01", "2027-02-28")]
+    fixed = {**first, "rev": 2, "person": {**first["person"], "address": "Thôn 5"}}
+    again = ctx.push_one(fixed)["accepted"]
+    assert (again["coverage_start"], again["coverage_end"]) == periods[0]
