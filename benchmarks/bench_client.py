@@ -63,7 +63,7 @@ def _record_data(i: int, commune: int) -> dict[str, Any]:
         "full_name": f"Nguyễn Thị {i}",
         "date_of_birth": "1985-04-12",
         "sex": "female",
-        "citizen_id": f"077{i:09d}",
+        "citizen_id": f"0771{85 + i // 10**6:02d}{i % 10**6:06d}",
         "commune_code": commune,
         "address": f"Thôn {i % 9 + 1}",
     }
@@ -126,7 +126,7 @@ def _seed_roster(engine: Any, commune: int, n: int, chunk: int = 5000) -> None:
         with Session(engine, expire_on_commit=False) as s:
             rows = [
                 Participant(
-                    citizen_id=f"088{i:09d}",
+                    citizen_id=f"089{i:09d}",
                     scheme="household_hi",
                     full_name=f"Trần Văn {i}",
                     date_of_birth=date(1970, 1, i % 28 + 1),

@@ -415,15 +415,22 @@ def make_record(
     """
     import uuid
 
-    citizen = f"{run % 1000:03d}{serial:09d}"
+    from enroll_common.cccd_provinces import CCCD_PROVINCES
+
+    # A CCCD the identity checks accept: a real province code, the century/sex digit and
+    # the birth year matching the person; runs differ by province and birth year.
+    province = sorted(CCCD_PROVINCES)[run % len(CCCD_PROVINCES)]
+    born = 1940 + (run // len(CCCD_PROVINCES)) % 50
+    female = serial % 2 == 0
+    citizen = f"{province}{int(female)}{born % 100:02d}{serial % 10**6:06d}"
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "rev": 1,
         "kind": "new",
         "person": {
             "full_name": f"Nguyễn Văn {serial}",
-            "date_of_birth": "1980-05-17",
-            "sex": "male" if serial % 2 else "female",
+            "date_of_birth": f"{born}-05-17",
+            "sex": "female" if female else "male",
             "citizen_id": citizen,
             "phone": "0912345678",
             "commune_code": commune_code,

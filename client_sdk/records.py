@@ -33,6 +33,7 @@ from client_sdk.store import Store
 from enroll_common import PolicyError, PolicySet, Quote, QuoteRequest, Scheme, quote
 from enroll_common.facilities import ENTITY_FACILITY, NEEDS_FACILITY
 from enroll_common.household import Holding, household_place
+from enroll_common.identity import check_person
 from enroll_common.policy import POLICY_ENTITY_V2
 from enroll_common.quote_wire import record_request
 from enroll_common.schemes import ranks_household, rules
@@ -291,11 +292,32 @@ class Records:
         body.setdefault("receipt_number", 1)  # placeholder for validation; replaced on save
         body.setdefault("amount_collected_vnd", 0)
         try:
-            return EnrollmentRecord.model_validate(body)
+            rec = EnrollmentRecord.model_validate(body)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"]) or "record"
             raise ValidationError(f"{loc}: {first['msg']}", field=loc) from exc
+        self._check_identity(rec)
+        return rec
+
+    def _check_identity(self, rec: EnrollmentRecord) -> None:
+        """The server's identity checks, offline (CCCD against sex and birth date, VSI
+        minimum age): the agent hears of a slip while the person is still there."""
+        try:
+            policy = self.policy()
+        except ValidationError:
+            policy = PolicySet(())  # not synced yet: the CCCD checks still apply
+        problems = check_person(
+            scheme=rec.scheme.value,
+            citizen_id=rec.person.citizen_id,
+            sex=rec.person.sex,
+            date_of_birth=rec.person.date_of_birth,
+            payment_date=rec.payment_date,
+            policy=policy,
+        )
+        if problems:
+            first = problems[0]
+            raise ValidationError(f"{first.field}: {first.message}", field=first.field)
 
     def record(self, data: dict[str, Any], *, collected_vnd: int | None = None) -> LocalRecord:
         """Record a sign-up offline: validate, price, number, store and queue, atomically.

@@ -8,7 +8,6 @@ are never re-priced individually, which is how the insurer bills a prepayment.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,8 +23,10 @@ from decimal import (
 from enum import StrEnum
 from typing import Any
 
+from .cycles import covered_period, deadlines_on
 from .errors import PolicyError
 from .money import format_vnd, round_half_up
+from .periods import add_months as add_months  # re-exported: callers import it from here
 from .policy import (
     ISLAND_SPECIAL_ZONE,
     RESIDENCE_AREAS,
@@ -54,6 +55,7 @@ LINE_LABELS: Mapping[str, str] = {
     "support": "Ngân sách Nhà nước hỗ trợ",
     "household_discount": "Giảm trừ theo thứ tự thành viên hộ gia đình",
     "advance_discount": "Giảm trừ do đóng trước nhiều năm",
+    "back_payment_interest": "Lãi đóng bù cho thời gian còn thiếu",
     "net": "Số tiền phải nộp",
 }
 """Vietnamese receipt labels for each quote line code."""
@@ -90,6 +92,7 @@ class QuoteRequest:
     evidence_kind: str | None = None
     evidence_reference: str | None = None
     evidence_valid_until: date | None = None
+    back_payment: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class QuoteLine:
 @dataclass(frozen=True)
 class Quote:
     """A priced request. Invariant: net + support + household_discount + advance_discount
-    == gross, and every amount is >= 0."""
+    == gross + back_payment_interest, and every amount is >= 0."""
 
     scheme: Scheme
     months: int
@@ -119,6 +122,7 @@ class Quote:
     policy_versions: Mapping[str, int]
     coverage_start: date
     coverage_end: date
+    back_payment_interest_vnd: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form for the API (dates as ISO strings)."""
@@ -139,6 +143,7 @@ class Quote:
             "policy_versions": dict(self.policy_versions),
             "coverage_start": self.coverage_start.isoformat(),
             "coverage_end": self.coverage_end.isoformat(),
+            "back_payment_interest_vnd": self.back_payment_interest_vnd,
         }
 
 
@@ -261,12 +266,18 @@ def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
         )
     groups = _require_groups(request.support_groups)
     used_months = _require_int("support_months_used", request.support_months_used, minimum=0)
+    back_payment = request.back_payment is True
+    previous_end = request.previous_coverage_end
+    if previous_end is not None:
+        _require_date("previous_coverage_end", previous_end)
 
     rate = _vsi_support_rate(request, groups, support)
     monthly_gross = round_half_up(vsi_rate * income)
     # rate <= 1 and floor <= income, so support can never exceed the monthly gross.
     support_per_month = round_half_up(rate * vsi_rate * floor)
     supported_months = min(months, max(0, support.max_months - used_months))
+    if back_payment:
+        supported_months = 0  # (U) no State support for months paid back
 
     gross = monthly_gross * months
     support_total = support_per_month * supported_months
@@ -279,10 +290,26 @@ def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
     else:
         net = undiscounted_net
     advance_discount = undiscounted_net - net
+    interest = 0
+    if back_payment:
+        # Decree 159/2025 Art 7: each month paid back grows at the fund's monthly rate.
+        r = rate_value(used("vsi_discount_rate"))
+        net = round_half_up(
+            sum((Decimal(monthly_gross) * (1 + r) ** i for i in range(1, months + 1)), Decimal(0))
+        )
+        advance_discount, interest = 0, net - gross
 
-    start = request.payment_date.replace(day=1)
     try:
-        end = add_months(start, months) - timedelta(days=1)
+        if back_payment:
+            # The missing months just before the month of payment.
+            end = request.payment_date.replace(day=1) - timedelta(days=1)
+            start = add_months(end.replace(day=1), 1 - months)
+        else:
+            # The participant's cycle decides which months a payment is credited to.
+            if deadlines_on(policy, request.payment_date) is not None:
+                used("vsi_payment_deadlines")
+            period = covered_period(request.payment_date, months, previous_end, policy)
+            start, end = period.start, period.end
     except (OverflowError, ValueError):
         raise PolicyError(
             "payment_date", "gives a coverage period beyond the supported calendar"
@@ -297,10 +324,17 @@ def _voluntary_si(request: QuoteRequest, policy: PolicySet) -> Quote:
         household_discount_vnd=0,
         advance_discount_vnd=advance_discount,
         net_vnd=net,
-        lines=lines(gross=gross, support=support_total, advance_discount=advance_discount, net=net),
+        lines=lines(
+            gross=gross,
+            support=support_total,
+            advance_discount=advance_discount,
+            back_payment_interest=interest,
+            net=net,
+        ),
         policy_versions=used.versions(),
         coverage_start=start,
         coverage_end=end,
+        back_payment_interest_vnd=interest,
     )
 
 
@@ -355,15 +389,6 @@ def _discounted_net(
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def add_months(start: date, months: int) -> date:
-    """``start`` plus calendar months, clamping the day to the target month's length
-    (2024-01-31 + 1 month = 2024-02-29), like dateutil's ``relativedelta``."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month0 = divmod(index, 12)
-    last_day = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(start.day, last_day))
-
-
 class Used:
     """Looks up rows in force on one date and remembers which ones priced the quote."""
 
@@ -389,6 +414,7 @@ def lines(
     support: int = 0,
     household_discount: int = 0,
     advance_discount: int = 0,
+    back_payment_interest: int = 0,
 ) -> tuple[QuoteLine, ...]:
     """Receipt lines: gross and net always, a deduction only when it deducts something."""
     amounts = {
@@ -396,6 +422,7 @@ def lines(
         "support": support,
         "household_discount": household_discount,
         "advance_discount": advance_discount,
+        "back_payment_interest": back_payment_interest,
         "net": net,
     }
     return tuple(

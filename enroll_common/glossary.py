@@ -79,6 +79,8 @@ TERMS: Final[dict[str, dict[str, tuple[str, str]]]] = {
             "continues a card not yet approved",
         ),
         "kind_changed": ("mới/gia hạn khác khai báo", "new/renewal differs from the claim"),
+        "vsi_lapsed": ("đóng lại sau khi quá hạn", "restarted after a lapse"),
+        "back_payment_unverified": ("đóng bù chưa xác minh", "back-payment not verified"),
     },
     "action": {
         "created": ("đã gửi lên", "uploaded"),

@@ -6,6 +6,7 @@ what a period is and which days it covers.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -136,4 +137,13 @@ def period_of(day: date, kind: PeriodKind) -> Period:
     return Period(day.year, kind, 0)
 
 
-__all__ = ["Period", "PeriodError", "PeriodKind", "parse_period", "period_of"]
+def add_months(start: date, months: int) -> date:
+    """``start`` plus calendar months, clamping the day to the target month's length
+    (2024-01-31 + 1 month = 2024-02-29), like dateutil's ``relativedelta``."""
+    index = start.year * 12 + (start.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(start.day, last_day))
+
+
+__all__ = ["Period", "PeriodError", "PeriodKind", "add_months", "parse_period", "period_of"]

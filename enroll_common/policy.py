@@ -30,6 +30,9 @@ PARAMETERS: tuple[str, ...] = (
     "vsi_discount_rate",
     "supported_hi_groups",
     "supported_hi_household_ladder",
+    "vsi_min_age",
+    "vsi_payment_deadlines",
+    "vsi_back_payment",
 )
 """Every parameter name a policy row may carry."""
 
@@ -106,6 +109,42 @@ class SupportedGroup:
     rate: Decimal
     evidence: tuple[str, ...]
     validity_months: int | None
+
+
+@dataclass(frozen=True)
+class VsiPaymentDeadlines:
+    """How many months from the start of a period its payment may come, per method
+    (months per payment); ``advance`` for the methods not listed (several years ahead)."""
+
+    by_method: Mapping[int, int]
+    advance: int
+
+    def months_to_pay(self, method: int) -> int:
+        return self.by_method.get(method, self.advance)
+
+
+@dataclass(frozen=True)
+class RetirementAge:
+    """Retirement age in months: ``months`` in ``from_year``, + ``step`` a year, at most
+    ``max`` (the Labour Code's roadmap)."""
+
+    from_year: int
+    months: int
+    step: int
+    max: int
+
+    def in_year(self, year: int) -> int:
+        return min(self.max, self.months + self.step * max(0, year - self.from_year))
+
+
+@dataclass(frozen=True)
+class VsiBackPayment:
+    """Who may pay for missing past months: at retirement age and short of the
+    ``pension_months`` minimum by at most ``max_missing_months``."""
+
+    pension_months: int
+    max_missing_months: int
+    retirement_age: Mapping[str, RetirementAge]
 
 
 @dataclass(frozen=True)
@@ -374,6 +413,45 @@ def flag_value(row: PolicyRow) -> bool:
     return row.value
 
 
+def payment_deadlines_value(row: PolicyRow) -> VsiPaymentDeadlines:
+    """Months allowed to pay a period, per voluntary-SI payment method."""
+    data = _dict(row.value, row.parameter, {"by_method", "advance"})
+    methods = _dict(data["by_method"], f"{row.parameter}.by_method", None)
+    by_method: dict[int, int] = {}
+    for key, months in methods.items():
+        if not key.isdigit() or int(key) < 1:
+            raise PolicyError("value", f"{row.parameter}.by_method keys are months, got {key!r}")
+        by_method[int(key)] = _positive_int(months, f"{row.parameter}.by_method.{key}")
+    return VsiPaymentDeadlines(
+        by_method=by_method, advance=_positive_int(data["advance"], f"{row.parameter}.advance")
+    )
+
+
+def back_payment_value(row: PolicyRow) -> VsiBackPayment:
+    """Eligibility for paying missing past months of voluntary SI."""
+    data = _dict(
+        row.value, row.parameter, {"pension_months", "max_missing_months", "retirement_age"}
+    )
+    ages = _dict(data["retirement_age"], f"{row.parameter}.retirement_age", {"male", "female"})
+    parsed: dict[str, RetirementAge] = {}
+    for sex, raw in sorted(ages.items()):
+        what = f"{row.parameter}.retirement_age.{sex}"
+        item = _dict(raw, what, {"from_year", "months", "step", "max"})
+        parsed[sex] = RetirementAge(
+            from_year=_positive_int(item["from_year"], f"{what}.from_year"),
+            months=_positive_int(item["months"], f"{what}.months"),
+            step=_non_negative_int(item["step"], f"{what}.step"),
+            max=_positive_int(item["max"], f"{what}.max"),
+        )
+    return VsiBackPayment(
+        pension_months=_positive_int(data["pension_months"], f"{row.parameter}.pension_months"),
+        max_missing_months=_positive_int(
+            data["max_missing_months"], f"{row.parameter}.max_missing_months"
+        ),
+        retirement_age=parsed,
+    )
+
+
 _VALIDATORS: dict[str, Callable[[PolicyRow], object]] = {
     "base_salary": int_value,
     "hi_household_rate": rate_value,
@@ -388,6 +466,9 @@ _VALIDATORS: dict[str, Callable[[PolicyRow], object]] = {
     "vsi_discount_rate": rate_value,
     "supported_hi_groups": supported_groups_value,
     "supported_hi_household_ladder": flag_value,
+    "vsi_min_age": int_value,
+    "vsi_payment_deadlines": payment_deadlines_value,
+    "vsi_back_payment": back_payment_value,
 }
 
 

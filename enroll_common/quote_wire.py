@@ -45,6 +45,7 @@ def record_request(
         evidence_kind=evidence.kind if evidence else None,
         evidence_reference=evidence.reference if evidence else None,
         evidence_valid_until=evidence.valid_until if evidence else None,
+        back_payment=record.back_payment is not None,
     )
 
 
@@ -69,7 +70,9 @@ class QuoteInput(Inbound):
         default=None, description="household_hi: 1 for the household's first covered member."
     )
     previous_coverage_end: date | None = Field(
-        default=None, description="HI schemes: last day of the previous card, if any."
+        default=None,
+        description="HI schemes: last day of the previous card; voluntary_si: last day "
+        "of the last paid period (the next payment continues the cycle from there).",
     )
     province_code: StrictInt | None = Field(
         default=None,
@@ -83,6 +86,10 @@ class QuoteInput(Inbound):
     )
     support_evidence: SupportEvidence | None = Field(
         default=None, description="Proof of the support group (kind, reference, validity)."
+    )
+    back_payment: bool = Field(
+        default=False,
+        description="voluntary_si: paying missing past months (Decree 159/2025 Art 7).",
     )
 
     def to_request(self, support_areas: Mapping[int, str] | None = None) -> QuoteRequest:
@@ -107,6 +114,7 @@ class QuoteInput(Inbound):
             evidence_kind=evidence.kind if evidence else None,
             evidence_reference=evidence.reference if evidence else None,
             evidence_valid_until=evidence.valid_until if evidence else None,
+            back_payment=self.back_payment,
         )
 
 
@@ -134,3 +142,4 @@ class QuotePublic(BaseModel):
     )
     coverage_start: date
     coverage_end: date
+    back_payment_interest_vnd: int = 0

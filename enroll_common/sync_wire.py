@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from enroll_common.calculator import Scheme
-from enroll_common.schemes import rules
+from enroll_common.schemes import Insurance, rules
 from enroll_common.text import normalize_name
 from enroll_common.wire import Inbound
 
@@ -36,7 +36,7 @@ MAX_PUSH_RECORDS = 500
 MAX_PULL_LIMIT = 1000
 """Changes in one pull page; a larger ``limit`` is capped to this."""
 
-LATER_OPTIONAL_FIELDS = ("support_evidence", "initial_facility_code")
+LATER_OPTIONAL_FIELDS = ("support_evidence", "initial_facility_code", "back_payment")
 """Record fields added after devices were in the field: absent from the dump (and so from the
 content hash) while null, so a record an older device re-sends hashes exactly as before. A new
 optional field joins this list."""
@@ -96,6 +96,8 @@ class Flag(StrEnum):
     """The card continues one that review has not approved yet (no 30-day wait because of it)."""
     KIND_CHANGED = "kind_changed"
     """The agent's new/renewal differs from what the register and history say."""
+    VSI_LAPSED = "vsi_lapsed"
+    BACK_PAYMENT_UNVERIFIED = "back_payment_unverified"
 
 
 # --- the record a device pushes ---------------------------------------------------------------
@@ -176,6 +178,14 @@ class SupportEvidence(Inbound):
         return normalize_name(value)
 
 
+class BackPaymentClaim(Inbound):
+    """voluntary_si: the participant asks to pay missing past months (Decree 159/2025 Art 7)."""
+
+    contribution_months: int = Field(
+        ge=0, le=1200, description="Months of contributions the participant says they have."
+    )
+
+
 class EnrollmentRecord(Inbound):
     """One sign-up at one revision, as captured on the device."""
 
@@ -210,6 +220,10 @@ class EnrollmentRecord(Inbound):
         description="Initial registered health facility (HI schemes): a code of the point's "
         "province list; omitted: the participant's facility on file.",
     )
+    back_payment: BackPaymentClaim | None = Field(
+        default=None,
+        description="voluntary_si only: pay the `months` months before the payment month.",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -238,6 +252,8 @@ class EnrollmentRecord(Inbound):
         for name in rules(self.scheme).required_fields:
             if getattr(self, name) in (None, []):
                 raise ValueError(f"{name} is required for {self.scheme.value}")
+        if self.back_payment is not None and rules(self.scheme).insurance is not Insurance.VSI:
+            raise ValueError("back_payment is only for voluntary_si")
         return self
 
     def content_hash(self) -> str:
@@ -274,6 +290,9 @@ class FieldProblem(BaseModel):
     field: str
     message: str
     allowed: list[str] | None = None
+    code: str | None = Field(
+        default=None, description="Rejection code of the rule that refused it, when named."
+    )
 
 
 class QuoteLineOut(BaseModel):
@@ -412,6 +431,7 @@ __all__ = [
     "MAX_PUSH_RECORDS",
     "MAX_RECEIPT_NUMBER",
     "Accepted",
+    "BackPaymentClaim",
     "Change",
     "ConflictReason",
     "EnrollmentKind",

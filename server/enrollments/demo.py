@@ -283,7 +283,9 @@ def seed_enrollments(
             owner = session.get(User, agent_id)
             assert owner is not None
             fixed = {**rec, "rev": 2}
-            fixed["person"] = {**rec["person"], "date_of_birth": "1979-06-15"}
+            # The day was mistyped; the year must still match the CCCD's birth-year digits.
+            born = date.fromisoformat(rec["person"]["date_of_birth"])
+            fixed["person"] = {**rec["person"], "date_of_birth": born.replace(day=15).isoformat()}
             agent_principal = load_principal(
                 session, owner, device_id=devices[agent_id].id, session_id=None
             )

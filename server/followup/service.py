@@ -1,27 +1,29 @@
 """Each voluntary SI participant's next due date and whether they are due, overdue or lapsed.
 
-The participant's method is the months paid by their latest sign-up (1, 3, 6 or 12; longer
-advance payments have no grace), the next period starts the day after their last coverage
-end (over all approved or pending sign-ups), and the deadline follows ``rules``. Listed per
-agent of the latest sign-up, in the caller's scope.
+The participant's method is the months paid by their latest sign-up (1, 3, 6 or 12, or
+several years ahead), the next period starts after their last coverage end (over all
+approved or pending sign-ups), and its deadline is the shared cycle rule
+(``enroll_common.cycles.next_due``, policy rows ``vsi_payment_deadlines``) that the push
+and the device apply too. Listed per agent of the latest sign-up, in the caller's scope.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from enroll_common.cycles import next_due
+from enroll_common.policy import PolicySet
 from enroll_common.schemes import Insurance, scheme_values
 from server.auth.models import Role, User
 from server.auth.scope import Principal, point_filter
 from server.enrollments.models import Enrollment
 from server.errors import RuleViolation
-from server.followup.rules import months_to_pay
 from server.org.models import CollectionPoint, Commune
+from server.policy.service import load_policy_set
 
 DUE_WINDOW_DAYS = 30
 LAPSED_KEEP_DAYS = 365
@@ -64,19 +66,10 @@ class FollowUpList(BaseModel):
     rows: list[FollowUpRow]
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def schedule(coverage_end: date, method: int) -> tuple[date, date]:
+def schedule(coverage_end: date, method: int, policy: PolicySet, at: date) -> tuple[date, date]:
     """(due date, last day to pay) for the period after ``coverage_end``."""
-    due = coverage_end + timedelta(days=1)
-    grace = months_to_pay(method, due)
-    deadline = add_months(due, grace) - timedelta(days=1) if grace else due
-    return due, deadline
+    found = next_due(method, coverage_end, policy, at)
+    return found.due_date, found.deadline
 
 
 def classify(at: date, due: date, deadline: date) -> FollowUpStatus | None:
@@ -126,12 +119,13 @@ def follow_up(
         if e.citizen_id not in latest or e.payment_date > latest[e.citizen_id][0].payment_date:
             latest[e.citizen_id] = row
     rows = []
+    policy = load_policy_set(session)
     for citizen, (e, point, agent, commune) in latest.items():
         if principal.role is Role.AGENT and e.agent_id != principal.user_id:
             continue
         if agent_id is not None and e.agent_id != agent_id:
             continue
-        due, deadline = schedule(cover_end[citizen], e.months)
+        due, deadline = schedule(cover_end[citizen], e.months, policy, at)
         found = classify(at, due, deadline)
         if found is None or (status is not None and found is not status):
             continue

@@ -25,6 +25,7 @@ from enroll_common.sync_wire import (
 )
 from server.facilities.check import FacilityBook, FacilityChoice
 from server.facilities.check import choose as choose_facility
+from server.ingest.checks import cycle_outcome, identity_problems
 from server.ingest.pricing import Clock, Priced, Quoter, price
 from server.ingest.view import (
     BatchView,
@@ -143,6 +144,7 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
                 f"the record was {existing.status} by review and can no longer change",
             )
     problems = _check_fields(view, j, record)
+    problems += identity_problems(record, j.quoter.policy)
     receipt_problems, receipt_recorded = _check_receipt(view, record)
     problems += receipt_problems
     facility = _facility(view, j, record)
@@ -159,6 +161,12 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
                     allowed=exc.allowed,
                 )
             )
+    if priced is not None and not problems:
+        late, cycle_flags = cycle_outcome(
+            view, record, priced.quote.coverage_start, j.quoter.policy
+        )
+        problems += late
+        priced.flags += cycle_flags
     point = view.points.get(record.point_id)
     if problems or priced is None or point is None:
         return PushResult(

@@ -18,6 +18,7 @@ from enroll_common.policy import PolicySet
 from enroll_common.quote_wire import record_request
 from enroll_common.schemes import Insurance, ranks_household, rules
 from enroll_common.sync_wire import EnrollmentKind, EnrollmentRecord, EnrollmentStatus, Flag
+from server.ingest.checks import last_paid_end
 from server.ingest.view import BatchView, Existing, LiveSignUp, RegisterEntry
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -76,7 +77,11 @@ def price(
     flags: list[Flag] = []
     scheme_rules = rules(record.scheme)
     history = continuity(others, registered_end)
-    previous_end = history.previous_end if scheme_rules.continues_card else None
+    # HI: the card continues the previous one (pending ones count); VSI: the payment
+    # continues the participant's cycle from the last paid period.
+    previous_end = (
+        history.previous_end if scheme_rules.continues_card else last_paid_end(view, record)
+    )
     support_used = 0
     if scheme_rules.counts_support_months:
         support_used = support_months_used(others, registered)

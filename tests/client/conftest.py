@@ -11,7 +11,7 @@ import pytest
 
 from client_sdk import FieldClient, RetryPolicy
 from tests.client.proxy import FaultProxy
-from tests.factories import PASSWORD, USERNAMES, build_world
+from tests.factories import PASSWORD, USERNAMES, build_world, consistent_person
 
 FAST_RETRY = RetryPolicy(max_attempts=4, base_seconds=0.01, cap_seconds=0.05)
 
@@ -78,8 +78,7 @@ def hi_record(
         "scheme": "household_hi",
         "person": {
             "full_name": "Nguyễn Thị Lan",
-            "date_of_birth": "1985-04-12",
-            "sex": "female",
+            **consistent_person(citizen_id, 4, 12),
             "citizen_id": citizen_id,
             "commune_code": 24373,
             "address": "Thôn 3, Xã Ea Kar",
@@ -99,8 +98,7 @@ def vsi_record(
         "scheme": "voluntary_si",
         "person": {
             "full_name": "Trần Văn Nam",
-            "date_of_birth": "1979-01-02",
-            "sex": "male",
+            **consistent_person(citizen_id, 1, 2),
             "citizen_id": citizen_id,
             "commune_code": 24373,
         },

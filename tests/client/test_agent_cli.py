@@ -33,7 +33,7 @@ RECORD_ARGS = [
     "--name",
     "Nguyễn Thị Lan",
     "--dob",
-    "1985-04-12",
+    "1990-04-12",
     "--sex",
     "female",
     "--citizen-id",

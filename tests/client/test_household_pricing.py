@@ -70,7 +70,7 @@ def test_household_command_lists_members_and_the_next_amount(field, tmp_path, mo
     assert out.exit_code == 0, out.output
     body = json.loads(out.output)
     assert body["next_ordinal"] == 2 and body["members"][0]["source"] == "queued"
-    args = ["record", "--scheme", "household_hi", "--name", "Lê Văn Ba", "--dob", "01/01/1980"]
+    args = ["record", "--scheme", "household_hi", "--name", "Lê Văn Ba", "--dob", "01/01/1990"]
     args += ["--citizen-id", "066190000402", "--commune", "24373", "--household", "HH-CLI"]
     saved = runner.invoke(app, ["--json", *args, "--yes", "--no-input"], catch_exceptions=False)
     assert json.loads(saved.output)["record"]["household"]["ordinal"] == 2  # JSON only

@@ -82,9 +82,9 @@ def test_readme_flow_from_a_fresh_device_with_forgiving_prompts(terminal):
     child.expect("Giới tính")
     child.sendline("1")
     child.expect(r"Số CCCD \(12 chữ số\)")
-    child.sendline("06619000900")  # 11 digits
+    child.sendline("06618500900")  # 11 digits
     child.expect("gồm đúng 12 chữ số; bạn đã nhập 11")
-    child.sendline("066190009001")
+    child.sendline("066185009001")
     child.expect("Mã xã/phường")
     child.sendline("")
     child.expect("Địa chỉ")
@@ -144,7 +144,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_asks_only_the_rest(terminal):
     child.expect("Giới tính")
     child.sendline("2")
     child.expect("Số CCCD")
-    child.sendline("066190009101")
+    child.sendline("066079009101")
     for prompt in ("Mã xã/phường", "Địa chỉ", "Ngày nộp tiền", "Số tháng đóng"):
         child.expect(prompt)
         child.sendline("")

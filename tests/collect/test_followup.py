@@ -12,9 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from enroll_common.policy import PolicySet
 from server.cli import app as cli_app
 from server.config import Settings
 from server.followup.service import schedule
+from server.policy.initial import initial_policy_dicts
 from tests.factories import EA_KAR, EA_KNOP, auth, build_world
 from tests.reports.data import SignUp, insert_sign_ups
 
@@ -22,11 +24,14 @@ VSI = "voluntary_si"
 
 
 def test_schedule_follows_the_method_deadlines() -> None:
-    assert schedule(date(2025, 9, 30), 1) == (date(2025, 10, 1), date(2025, 10, 31))
-    assert schedule(date(2025, 9, 30), 3) == (date(2025, 10, 1), date(2025, 12, 31))
-    assert schedule(date(2025, 9, 30), 6) == (date(2025, 10, 1), date(2026, 1, 31))
-    assert schedule(date(2025, 9, 30), 12) == (date(2025, 10, 1), date(2026, 4, 30))
-    assert schedule(date(2025, 9, 30), 60) == (date(2025, 10, 1), date(2025, 10, 1))
+    policy = PolicySet.from_dicts(initial_policy_dicts())
+    at = date(2025, 9, 30)
+    assert schedule(at, 1, policy, at) == (date(2025, 10, 1), date(2025, 10, 31))
+    assert schedule(at, 3, policy, at) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert schedule(at, 6, policy, at) == (date(2025, 10, 1), date(2026, 1, 31))
+    assert schedule(at, 12, policy, at) == (date(2025, 10, 1), date(2026, 4, 30))
+    # Several years ahead: paid when the period starts (the policy's "advance": 1 month).
+    assert schedule(at, 60, policy, at) == (date(2025, 10, 1), date(2025, 10, 31))
 
 
 def _setup(client: TestClient, engine: Engine, settings: Settings) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from server.config import Settings
-from tests.factories import World, auth, build_world, login
+from tests.factories import World, auth, build_world, consistent_person, login
 
 PAYMENT_DATE = date(2025, 9, 15)
 HI_FIRST_12M = 1_263_600  # 4.5% x 2,340,000 = 105,300 a month
@@ -107,8 +107,7 @@ def hi_record(
         "kind": "new",
         "person": {
             "full_name": name,
-            "date_of_birth": "1980-05-17",
-            "sex": "male",
+            **consistent_person(citizen_id),
             "citizen_id": citizen_id,
             "phone": "0912345678",
             "commune_code": 24373,
@@ -128,7 +127,11 @@ def hi_record(
 
 
 def vsi_record(ctx: Ctx, **kw: Any) -> dict[str, Any]:
-    """Voluntary SI at 2,000,000 a month for 3 months: 22% = 440,000 x 3."""
+    """Voluntary SI at 2,000,000 a month for 3 months: 22% = 440,000 x 3. Captured on the
+    payment day unless told otherwise: a VSI payment recorded after its period's deadline
+    pays for past months and is refused."""
+    paid: date = kw.get("payment_date", PAYMENT_DATE)
+    kw.setdefault("captured_at", datetime.combine(paid, time(2, 0), tzinfo=UTC))
     body = hi_record(ctx, **{"amount": 1_320_000, **kw})
     body.update(scheme="voluntary_si", months=kw.get("months", 3), monthly_income_vnd=2_000_000)
     body.pop("household")

@@ -54,7 +54,7 @@ def _scenario(ctx: Ctx, ns: str, first_receipt: int) -> tuple[list[dict[str, Any
         hi(3, receipt=10**9),  # not in this device's blocks
         {**hi(3), "person": {**hi(3)["person"], "citizen_id": "123"}},  # schema
         vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),
-        vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),  # months paid twice
+        vsi_record(ctx, citizen_id=cid[5], receipt=next(receipts)),  # the next period
         hi(6, point="p2"),  # not one of my points
         late,
         {**late, "rev": 2},  # older than the stored rev 3
@@ -160,9 +160,10 @@ def test_batch_answers_and_rows_equal_one_record_per_request(client, engine, set
     assert batch["results"][3]["accepted"]["household_ordinal"] == 2  # the correction
     assert batch["results"][11]["accepted"]["household_ordinal"] == 3
     assert batch["results"][15]["accepted"]["household_ordinal"] == 4
-    paid_twice = batch["results"][9]["errors"]
-    assert [e["field"] for e in paid_twice] == ["payment_date"]
-    assert "trùng với các tháng đã đóng" in paid_twice[0]["message"]
+    # The same person's second VSI payment continues the cycle: the next 3 months.
+    second = batch["results"][9]["accepted"]
+    assert (second["coverage_start"], second["coverage_end"]) == ("2025-12-01", "2026-02-28")
+    assert "possible_duplicate" not in second["flags"]
     reasons = [r.get("reason") for r in batch["results"] if r["status"] == "conflict"]
     assert reasons == ["same_rev_other_content", "stale_rev", "frozen", "not_yours"]
     # The in-batch duplicate carries the very answer (and code) given to the original.

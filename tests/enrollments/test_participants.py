@@ -140,7 +140,9 @@ def test_register_renewal_continues_coverage_without_duplicate_flag(client, engi
         assert p.coverage_end == date(2026, 10, 31)
 
 
-def test_register_covered_person_signing_again_flagged_duplicate(client, engine, settings):
+def test_register_covered_vsi_participant_paying_again_credited_to_next_period(
+    client, engine, settings
+):
     ctx = ready(client, engine, settings)
     csv = HEADER + "066080000003,,Y Bình,1990-01-01,,voluntary_si,2026-12-31\n"
     _import(client, ctx.coord, csv)
@@ -148,7 +150,11 @@ def test_register_covered_person_signing_again_flagged_duplicate(client, engine,
     rec.update(scheme="voluntary_si", months=3, monthly_income_vnd=2_000_000)
     rec.pop("household")
     res = ctx.push_one(rec)
-    assert res["status"] == "accepted" and "possible_duplicate" in res["accepted"]["flags"]
+    # Paid up to 2026-12-31: a payment continues the cycle (Law 41/2024 Art 36), it does not
+    # pay the same months twice.
+    acc = res["accepted"]
+    assert res["status"] == "accepted" and "possible_duplicate" not in acc["flags"]
+    assert (acc["coverage_start"], acc["coverage_end"]) == ("2027-01-01", "2027-03-31")
 
 
 def test_rejected_sign_up_stops_extending_register(client, engine, settings):

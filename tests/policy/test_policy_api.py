@@ -15,6 +15,9 @@ from server.policy.models import PolicyVersion
 from tests.factories import auth, build_world
 from tests.policy.helpers import all_versions
 
+SHIPPED = len(initial_policy_dicts())
+NEXT_ID = SHIPPED + 1  # the id the next created version gets
+
 NEW_BASE = {
     "parameter": "base_salary",
     "value": 2_800_000,
@@ -65,6 +68,9 @@ def test_get_policy_on_date_returns_rows_in_force_and_future(client, engine, set
         "vsi_discount_rate": 15,
         "supported_hi_groups": 18,
         "supported_hi_household_ladder": 19,
+        "vsi_min_age": 21,
+        "vsi_payment_deadlines": 23,
+        "vsi_back_payment": 24,
     }
     # Hà Nội's own supported_hi_groups row (20) starts on 2026-01-01.
     assert [row["id"] for row in body["future"]] == [3, 20, 16]
@@ -103,7 +109,7 @@ def test_list_versions_paginates_full_history_in_id_order(client, engine, settin
     r = client.get("/api/v1/policy/versions", params={"limit": 5, "offset": 5}, headers=headers)
     assert r.status_code == 200
     page = r.json()
-    assert page["total"] == 20
+    assert page["total"] == SHIPPED
     assert [v["id"] for v in page["items"]] == [6, 7, 8, 9, 10]
     rows = all_versions(client, headers)
     shipped = initial_policy_dicts()
@@ -119,15 +125,15 @@ def test_create_version_as_admin_is_stored_and_published(client, engine, setting
     r = _post(client, auth(client, "admin"), NEW_BASE)
     assert r.status_code == 201, r.text
     created = r.json()["version"]
-    assert created["id"] == 21
+    assert created["id"] == NEXT_ID
     assert created["value"] == 2_800_000
     assert created["effective_to"] is None
     assert created["created_by"] == w["admin"]
-    changes = _changes(engine, 21)
+    changes = _changes(engine, NEXT_ID)
     assert len(changes) == 1
     assert changes[0].province_code is None
     assert changes[0].payload == {
-        "id": 21,
+        "id": NEXT_ID,
         "parameter": "base_salary",
         "value": 2_800_000,
         "effective_from": "2028-07-01",
@@ -137,7 +143,7 @@ def test_create_version_as_admin_is_stored_and_published(client, engine, setting
     table = client.get(
         "/api/v1/policy", params={"on": "2028-07-01"}, headers=auth(client, "agent1")
     ).json()
-    assert {v["parameter"]: v["id"] for v in table["in_force"]}["base_salary"] == 21
+    assert {v["parameter"]: v["id"] for v in table["in_force"]}["base_salary"] == NEXT_ID
 
 
 def test_create_version_closes_the_unused_open_ended_row_it_replaces(client, engine, settings):
@@ -184,7 +190,7 @@ def test_create_window_inside_open_row_does_not_close_it(client, engine, setting
     headers = auth(client, "agent1")
     during = client.get("/api/v1/policy", params={"on": "2030-06-01"}, headers=headers).json()
     after = client.get("/api/v1/policy", params={"on": "2031-01-01"}, headers=headers).json()
-    assert {v["parameter"]: v["id"] for v in during["in_force"]}["vsi_rate"] == 21
+    assert {v["parameter"]: v["id"] for v in during["in_force"]}["vsi_rate"] == NEXT_ID
     assert {v["parameter"]: v["id"] for v in after["in_force"]}["vsi_rate"] == 8
 
 
@@ -194,7 +200,7 @@ def test_create_identical_version_twice_is_409(client, engine, settings):
     assert _post(client, headers, NEW_BASE).status_code == 201
     r = _post(client, headers, NEW_BASE)
     assert r.status_code == 409
-    assert r.json()["existing_id"] == 21
+    assert r.json()["existing_id"] == NEXT_ID
 
 
 def test_create_or_edit_version_as_non_admin_is_403(client, engine, settings):
@@ -205,7 +211,7 @@ def test_create_or_edit_version_as_non_admin_is_403(client, engine, settings):
         r = client.patch("/api/v1/policy/versions/3", json={"source": "x"}, headers=headers)
         assert r.status_code == 403
     with Session(engine) as s:
-        assert len(s.exec(select(PolicyVersion)).all()) == 20
+        assert len(s.exec(select(PolicyVersion)).all()) == SHIPPED
 
 
 def test_create_version_with_unknown_field_is_422(client, engine, settings):
@@ -239,7 +245,7 @@ def test_create_version_with_bad_value_is_422_naming_the_field(client, engine, s
     assert bad_parameter["type"] == "policy_error"
     assert "base_salary" in bad_parameter["allowed"]
     with Session(engine) as s:
-        assert len(s.exec(select(PolicyVersion)).all()) == 20
+        assert len(s.exec(select(PolicyVersion)).all()) == SHIPPED
 
 
 def test_patch_unused_version_changes_it_and_publishes(client, engine, settings):
@@ -247,14 +253,14 @@ def test_patch_unused_version_changes_it_and_publishes(client, engine, settings)
     headers = auth(client, "admin")
     assert _post(client, headers, NEW_BASE).status_code == 201
     r = client.patch(
-        "/api/v1/policy/versions/21",
+        f"/api/v1/policy/versions/{NEXT_ID}",
         json={"value": 2_850_000, "source": "Nghị định 100/2028/NĐ-CP"},
         headers=headers,
     )
     assert r.status_code == 200, r.text
     assert r.json()["value"] == 2_850_000
     assert r.json()["effective_from"] == "2028-07-01"
-    payloads = [c.payload for c in _changes(engine, 21)]
+    payloads = [c.payload for c in _changes(engine, NEXT_ID)]
     assert [p["value"] for p in payloads] == [2_800_000, 2_850_000]
     assert payloads[-1]["source"] == "Nghị định 100/2028/NĐ-CP"
     # An explicit null reopens the end date; an absent field is left alone.

@@ -128,7 +128,9 @@ def test_create_version_through_service_validates_like_the_calculator(engine, se
             ),
         )
         s.commit()
-        assert created.version.id == 21
+        assert created.version.id == len(initial_policy_dicts()) + 1
         assert created.closed == [] and created.superseded == []  # row 9 ends 2026-12-31
         policy = service.load_policy_set(s)
-    assert policy.in_force("vsi_income_floor", date(2027, 3, 1)).id == 21
+    assert (
+        policy.in_force("vsi_income_floor", date(2027, 3, 1)).id == len(initial_policy_dicts()) + 1
+    )

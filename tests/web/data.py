@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from server.config import Settings
-from tests.factories import World, auth, build_world, login
+from tests.factories import World, auth, build_world, consistent_person, login
 
 PERIOD = "2025-09"
 PAYMENT_DATE = date(2025, 9, 15)
@@ -39,8 +39,7 @@ def record(
         "kind": "new",
         "person": {
             "full_name": name,
-            "date_of_birth": "1980-05-17",
-            "sex": "female",
+            **consistent_person(citizen_id),
             "citizen_id": citizen_id,
             "commune_code": 24373,
             "address": "Thôn 1, Xã Ea Kar",

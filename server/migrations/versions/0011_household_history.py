@@ -2,7 +2,7 @@
 used from the register, and the agent's new/renewal kept as a claim
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 08:30:00
 """
 

@@ -2,7 +2,7 @@
 and of a register entry
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-11-30 08:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import server.dbtypes
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
