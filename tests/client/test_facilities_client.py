@@ -81,7 +81,7 @@ def test_form_offers_the_facility(listed, tmp_path, monkeypatch):
     run("--json", "sync")
     base = [
         "--json", "record", "--scheme", "household_hi", "--name", "Đỗ Thị Hoa", "--dob",
-        "1975-03-03", "--sex", "female", "--commune", "24373", "--months", "12",
+        "1990-03-03", "--sex", "female", "--commune", "24373", "--months", "12",
         "--payment-date", "2026-11-20", "--yes", "--no-input",
     ]  # fmt: skip
     # on file in the roster: sent without being asked

@@ -104,7 +104,7 @@ def test_vsi_offline_quote_uses_the_register_support_months(field, tmp_path):
                 "register.csv",
                 (
                     REGISTER_HEADER
-                    + "066190003001,,Trần Văn Nam,1979-01-02,,voluntary_si,2026-06-30,,118\n"
+                    + "066190003001,,Trần Thị Nam,1990-05-17,,voluntary_si,2026-09-30,,118\n"
                 ).encode(),
             )
         },
@@ -112,25 +112,26 @@ def test_vsi_offline_quote_uses_the_register_support_months(field, tmp_path):
     )
     assert r.status_code == 200, r.text
     fc: FieldClient = field.agent_device(tmp_path / "a")  # pulls the roster
-    first = fc.record(vsi_record("066190003001", kind="renewal", payment_date="2026-07-01"))
+    first = fc.record(vsi_record("066190003001", kind="renewal", payment_date="2026-11-20"))
     # 330,000 a month; near-poor support 132,000 for the 2 months left of the 120.
     expected = _api_quote(
         field,
         fc,
         QuoteRequest(
             scheme=Scheme.VOLUNTARY_SI,
-            payment_date=date(2026, 7, 1),
+            payment_date=date(2026, 11, 20),
             months=3,
             monthly_income_vnd=1_500_000,
             support_groups=frozenset({"near_poor"}),
             support_months_used=118,
+            previous_coverage_end=date(2026, 9, 30),
         ),
     )
     assert first.body["amount_collected_vnd"] == expected == 3 * 330_000 - 2 * 132_000
-    # The device's own record counts too: the next quarter has no support left.
-    second = fc.record(vsi_record("066190003001", kind="renewal", payment_date="2026-10-01"))
+    # The device's own record counts too: the next quarter (paid ahead) has no support left.
+    second = fc.record(vsi_record("066190003001", kind="renewal", payment_date="2026-11-25"))
     assert second.body["amount_collected_vnd"] == 3 * 330_000
     answers = fc.sync().results
-    assert [a["status"] for a in answers] == ["accepted", "accepted"]
+    assert [a["status"] for a in answers] == ["accepted", "accepted"], answers
     assert [a["accepted"]["adjustment_vnd"] for a in answers] == [0, 0]
     fc.close()

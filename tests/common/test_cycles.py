@@ -69,7 +69,7 @@ def test_continued_period_is_priced_like_any_other(policy: PolicySet) -> None:
     q = quote(vsi(date(2026, 9, 15), 6, date(2026, 6, 30)), policy)
     # 22% x 2,000,000 = 440,000; "other" support 20% x 22% x 1,500,000 = 66,000 a month.
     assert (q.gross_vnd, q.support_vnd, q.net_vnd) == (2_640_000, 396_000, 2_244_000)
-    assert q.policy_versions["vsi_payment_deadlines"] == 19
+    assert q.policy_versions["vsi_payment_deadlines"] == 23  # row of 0012 (Law 41/2024 Art 36)
 
 
 @pytest.mark.parametrize(
@@ -170,6 +170,8 @@ def test_back_payment_priced_with_the_funds_rate_for_the_months_before_payment(
 
 def test_deadline_rows_validate_their_shape(policy: PolicySet) -> None:
     rows = [r.to_dict() for r in policy.rows()]
-    bad = [{**r, "value": {"by_method": {"x": 1}, "advance": 1}} for r in rows if r["id"] == 19]
-    with pytest.raises(PolicyError):
+    deadlines = [r for r in rows if r["parameter"] == "vsi_payment_deadlines"]
+    assert deadlines
+    bad = [{**r, "value": {"by_method": {"x": 1}, "advance": 1}} for r in deadlines]
+    with pytest.raises(PolicyError, match="by_method"):
         PolicySet.from_dicts(bad)

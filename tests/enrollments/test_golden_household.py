@@ -258,6 +258,7 @@ def test_vsi_cap_counts_the_register_months(client, engine, settings):
             months=3,
             monthly_income_vnd=2_000_000,
             support_months_used=119,
+            previous_coverage_end=date(2025, 6, 30),  # the register's: the cycle continues
         ),
         answer,
     )
@@ -331,21 +332,29 @@ def test_register_xlsx_carries_support_months_and_national_code_to_the_roster(
     assert roster["066090007202"]["support_months_used"] == 0
 
 
-def test_second_vsi_payment_for_paid_months_is_rejected(client, engine, settings):
-    """Issue 11: it was accepted with support again and only flagged."""
+def test_vsi_months_are_paid_once(client, engine, settings):
+    """Issue 11: a payment for months already paid was accepted with support again and only
+    flagged. With payment cycles a second payment continues the cycle (the next period); a
+    back-payment of months already paid is refused on the payment period."""
     ctx = ready(client, engine, settings)
-    paid = vsi_record(ctx, citizen_id="066090008001")
-    assert ctx.push_one(paid)["status"] == "accepted"
+    paid = _accepted(ctx.push_one(vsi_record(ctx, citizen_id="066090008001")))
+    assert (paid["coverage_start"], paid["coverage_end"]) == ("2025-09-01", "2025-11-30")
     again = vsi_record(ctx, citizen_id="066090008001", payment_date=date(2025, 10, 1))
-    result = ctx.push_one(again)
+    following = _accepted(ctx.push_one(again))
+    assert (following["coverage_start"], following["coverage_end"]) == (
+        "2025-12-01",
+        "2026-02-28",
+    )
+    back = vsi_record(
+        ctx,
+        citizen_id="066090008001",
+        payment_date=date(2026, 3, 5),
+        back_payment={"contribution_months": 170},
+    )
+    result = ctx.push_one(back)  # the back-paid months would be 12/2025–02/2026, paid above
     assert result["status"] == "rejected"
     assert [e["field"] for e in result["errors"]] == ["payment_date"]
-    assert "10/2025–12/2025 trùng với các tháng đã đóng" in result["errors"][0]["message"]
-    # The months after the paid ones (09–11/2025) are fine, and then paid in turn.
-    after = vsi_record(ctx, citizen_id="066090008001", payment_date=date(2025, 12, 1))
-    assert ctx.push_one(after)["status"] == "accepted"
-    later = vsi_record(ctx, citizen_id="066090008001", payment_date=date(2026, 1, 5))
-    assert ctx.push_one(later)["status"] == "rejected"
+    assert "12/2025–02/2026 trùng với các tháng đã đóng" in result["errors"][0]["message"]
 
 
 # --- item 8: new vs renewal -------------------------------------------------------------------
