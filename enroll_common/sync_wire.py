@@ -1,4 +1,5 @@
-"""The sync contract: the sign-up record a device pushes, the per-record answers, the pull page.
+"""The sync contract: the sign-up record a device pushes (answers and pull page in
+``sync_answers``, codes and limits in ``sync_codes``; every name is re-exported here).
 
 Shared by the server and the client SDK so both validate a record the same way. The
 record is the *whole* state of a sign-up at one ``rev``: a correction re-sends every field
@@ -11,13 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
-    BaseModel,
     Field,
     SerializerFunctionWrapHandler,
     field_validator,
@@ -25,80 +24,41 @@ from pydantic import (
     model_validator,
 )
 
-from enroll_common.calculator import Scheme
 from enroll_common.schemes import Insurance, rules
+from enroll_common.sync_answers import (
+    Accepted,
+    Change,
+    FieldProblem,
+    PullPage,
+    PushResponse,
+    PushResult,
+    QuoteLineOut,
+    ReceiptBlockOut,
+    ReceiptBlockRequest,
+    ServerVersion,
+    Verification,
+    VoidOut,
+    VoidRequest,
+)
+from enroll_common.sync_codes import (
+    CITIZEN_ID_PATTERN,
+    HOUSEHOLD_CODE_PATTERN,
+    LATER_OPTIONAL_FIELDS,
+    MAX_ID,
+    MAX_PULL_LIMIT,
+    MAX_PUSH_RECORDS,
+    MAX_RECEIPT_NUMBER,
+    PHONE_PATTERN,
+    SI_CODE_PATTERN,
+    ConflictReason,
+    EnrollmentKind,
+    EnrollmentStatus,
+    Flag,
+    PushStatus,
+    SchemeName,
+)
 from enroll_common.text import normalize_name
 from enroll_common.wire import Inbound
-
-MAX_PUSH_RECORDS = 500
-"""Records in one push; a larger batch is refused whole with 413."""
-
-MAX_PULL_LIMIT = 1000
-"""Changes in one pull page; a larger ``limit`` is capped to this."""
-
-LATER_OPTIONAL_FIELDS = ("support_evidence", "initial_facility_code", "back_payment")
-"""Record fields added after devices were in the field: absent from the dump (and so from the
-content hash) while null, so a record an older device re-sends hashes exactly as before. A new
-optional field joins this list."""
-
-MAX_ID = 2_147_483_647
-"""Database ids are 32-bit: a larger number is refused by validation, never sent to SQL."""
-MAX_RECEIPT_NUMBER = 10**15
-
-CITIZEN_ID_PATTERN = r"^\d{12}$"
-SI_CODE_PATTERN = r"^\d{10}$"
-HOUSEHOLD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"
-PHONE_PATTERN = r"^\+?[0-9]{8,15}$"
-
-
-SchemeName = Scheme
-"""The schemes, as the calculator defines them (one source of truth)."""
-
-
-class EnrollmentKind(StrEnum):
-    NEW = "new"
-    RENEWAL = "renewal"
-
-
-class EnrollmentStatus(StrEnum):
-    """Review state. ``approved`` and ``rejected`` are final (the record is frozen)."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    RETURNED = "returned"
-
-
-class PushStatus(StrEnum):
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-    CONFLICT = "conflict"
-    REJECTED = "rejected"
-
-
-class ConflictReason(StrEnum):
-    SAME_REV_OTHER_CONTENT = "same_rev_other_content"
-    STALE_REV = "stale_rev"
-    FROZEN = "frozen"
-    NOT_EDITABLE = "not_editable"
-    NOT_YOURS = "not_yours"
-
-
-class Flag(StrEnum):
-    """Why a coordinator should look at an accepted record."""
-
-    AMOUNT_ADJUSTED = "amount_adjusted"
-    HOUSEHOLD_ORDINAL_CHANGED = "household_ordinal_changed"
-    POSSIBLE_DUPLICATE = "possible_duplicate"
-    FUTURE_DATED = "future_dated"
-    LATE_UPLOAD = "late_upload"
-    CONTINUITY_PENDING = "continuity_pending"
-    """The card continues one that review has not approved yet (no 30-day wait because of it)."""
-    KIND_CHANGED = "kind_changed"
-    """The agent's new/renewal differs from what the register and history say."""
-    VSI_LAPSED = "vsi_lapsed"
-    BACK_PAYMENT_UNVERIFIED = "back_payment_unverified"
-
 
 # --- the record a device pushes ---------------------------------------------------------------
 
@@ -283,155 +243,10 @@ class PushBatch(Inbound):
     records: list[EnrollmentRecord] = Field(description=f"Up to {MAX_PUSH_RECORDS} records.")
 
 
-# --- answers ----------------------------------------------------------------------------------
-
-
-class FieldProblem(BaseModel):
-    field: str
-    message: str
-    allowed: list[str] | None = None
-    code: str | None = Field(
-        default=None, description="Rejection code of the rule that refused it, when named."
-    )
-
-
-class QuoteLineOut(BaseModel):
-    code: str
-    label: str
-    amount_vnd: int
-
-
-class Accepted(BaseModel):
-    """What the server made of an accepted record (the same body again for a duplicate)."""
-
-    rev: int
-    record_status: EnrollmentStatus
-    amount_vnd: int = Field(description="Recomputed by the server: what should be collected.")
-    amount_collected_vnd: int
-    adjustment_vnd: int = Field(
-        description="amount_vnd - amount_collected_vnd: > 0 collect more, < 0 refund."
-    )
-    household_ordinal: int | None
-    coverage_start: date
-    coverage_end: date
-    kind: EnrollmentKind | None = Field(
-        default=None,
-        description="new or renewal as the register and history decide (the record's own "
-        "kind is only the agent's claim).",
-    )
-    lines: list[QuoteLineOut]
-    policy_versions: dict[str, int]
-    flags: list[Flag]
-    verification_code: str
-    received_at: datetime
-
-
-class ServerVersion(BaseModel):
-    """The stored state of a record, sent back with a conflict."""
-
-    rev: int
-    record_status: EnrollmentStatus
-    review_reason: str | None
-    record: dict[str, Any]
-    accepted: Accepted | None
-
-
-class PushResult(BaseModel):
-    index: int = Field(description="Position of the record in the request.")
-    id: str | None
-    rev: int | None
-    status: PushStatus
-    accepted: Accepted | None = None
-    reason: ConflictReason | None = None
-    detail: str | None = None
-    server_version: ServerVersion | None = None
-    errors: list[FieldProblem] = Field(default_factory=list)
-
-
-class PushResponse(BaseModel):
-    results: list[PushResult]
-    accepted: int
-    duplicate: int
-    conflict: int
-    rejected: int
-
-
-# --- pull -------------------------------------------------------------------------------------
-
-
-class Change(BaseModel):
-    seq: int
-    entity: str
-    entity_id: str
-    op: str
-    payload: dict[str, Any]
-    created_at: datetime
-
-
-class PullPage(BaseModel):
-    changes: list[Change]
-    next_cursor: str = Field(description="Pass as ``cursor`` next time (opaque).")
-    has_more: bool
-    scope: str | None = Field(
-        default=None,
-        description="Fingerprint of the caller's area (communes, points); when it differs "
-        "from the one a device kept, the device drops its area data and pulls from cursor 0.",
-    )
-
-
-# --- receipts -------------------------------------------------------------------------------
-
-
-class ReceiptBlockRequest(Inbound):
-    size: int = Field(default=50, ge=1, le=1000)
-
-
-class ReceiptBlockOut(BaseModel):
-    id: int
-    device_id: int
-    agent_id: int
-    first_number: int
-    last_number: int
-    issued_at: datetime
-
-
-class VoidRequest(Inbound):
-    receipt_number: int = Field(ge=1, le=MAX_RECEIPT_NUMBER)
-    reason: str = Field(min_length=3, max_length=300)
-
-
-class VoidOut(BaseModel):
-    receipt_number: int
-    device_id: int
-    reason: str
-    voided_at: datetime
-
-
-class Verification(BaseModel):
-    """What anyone holding a verification code may learn: enough to trust the receipt."""
-
-    valid: bool
-    enrollment_id: str
-    rev: int
-    current: bool = Field(description="False when a later correction superseded this revision.")
-    record_status: EnrollmentStatus
-    scheme: SchemeName
-    participant: str = Field(description="Name with the given name only initialled.")
-    receipt_number: int
-    amount_vnd: int
-    coverage_start: date
-    coverage_end: date
-    point_name: str
-    received_at: datetime
-
-
 __all__ = [
-    "MAX_ID",
-    "MAX_PULL_LIMIT",
-    "MAX_PUSH_RECORDS",
-    "MAX_RECEIPT_NUMBER",
     "Accepted",
     "BackPaymentClaim",
+    "CITIZEN_ID_PATTERN",
     "Change",
     "ConflictReason",
     "EnrollmentKind",
@@ -440,8 +255,15 @@ __all__ = [
     "FieldProblem",
     "Flag",
     "Gps",
+    "HOUSEHOLD_CODE_PATTERN",
     "Household",
     "HouseholdMember",
+    "LATER_OPTIONAL_FIELDS",
+    "MAX_ID",
+    "MAX_PULL_LIMIT",
+    "MAX_PUSH_RECORDS",
+    "MAX_RECEIPT_NUMBER",
+    "PHONE_PATTERN",
     "Person",
     "PullPage",
     "PushRequest",
@@ -451,6 +273,7 @@ __all__ = [
     "QuoteLineOut",
     "ReceiptBlockOut",
     "ReceiptBlockRequest",
+    "SI_CODE_PATTERN",
     "SchemeName",
     "ServerVersion",
     "SupportEvidence",
