@@ -21,6 +21,7 @@ from client_sdk.errors import (
     ServerError,
     ValidationError,
 )
+from enroll_common.sync_codes import PROTOCOL_HEADER, PROTOCOL_VERSION
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -113,7 +114,10 @@ class Api:
             base_url=base_url.rstrip("/"),
             timeout=timeout,
             transport=transport,
-            headers={"User-Agent": "field-enroll-agent"},
+            headers={
+                "User-Agent": "field-enroll-agent",
+                PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+            },
         )
         self.retry = retry or RetryPolicy()
         self.access_token: str | None = None

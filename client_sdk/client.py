@@ -35,8 +35,9 @@ from client_sdk.models import (
     SyncProgress,
     SyncReport,
 )
+from client_sdk.pricing import ENTITY_PARTICIPANT
 from client_sdk.receipts import Receipts
-from client_sdk.records import ENTITY_PARTICIPANT, VN_TZ, Records
+from client_sdk.records import VN_TZ, Records
 from client_sdk.store import Store
 from client_sdk.sync import ENTITY_TARGET, SyncEngine
 from enroll_common import PolicySet, Quote
@@ -133,21 +134,21 @@ class FieldClient:
     # --- offline: pricing and recording -------------------------------------------------------
 
     def policy(self) -> PolicySet:
-        return self.recorder.policy()
+        return self.recorder.pricing.policy()
 
     def participants(self) -> list[dict[str, Any]]:
         return self.store.pulled(ENTITY_PARTICIPANT)
 
     def previous_coverage_end(self, citizen_id: str, scheme: str) -> date | None:
-        return self.recorder.previous_coverage_end(citizen_id, scheme)
+        return self.recorder.pricing.previous_coverage_end(citizen_id, scheme)
 
     def facilities(self) -> list[dict[str, Any]]:
         """The initial health facilities of the agent's province (pulled; by code)."""
-        return self.recorder.facilities()
+        return self.recorder.pricing.facilities()
 
     def previous_facility(self, citizen_id: str, scheme: str) -> str | None:
         """The person's facility on file (roster, else this device's records), or None."""
-        return self.recorder.previous_facility(citizen_id, scheme)
+        return self.recorder.pricing.previous_facility(citizen_id, scheme)
 
     def household_ordinal(
         self, household_code: str, on: date, citizen_id: str | None = None
@@ -161,21 +162,21 @@ class FieldClient:
             ),
             self.policy(),
         )
-        return self.recorder.household_ordinal(
+        return self.recorder.pricing.household_ordinal(
             household_code, citizen_id or "", first.coverage_start, first.coverage_end
         )
 
     def household(self, code: str, payment_date: date | None = None) -> HouseholdView:
         """A household's known members (roster and this device) and the next one's amount."""
-        return self.recorder.household(code, payment_date)
+        return self.recorder.pricing.household(code, payment_date)
 
     def quote_for(self, record: EnrollmentRecord) -> Quote:
         """Price a record with the cached policy, exactly as the server will."""
-        return self.recorder.quote_for(record)
+        return self.recorder.pricing.quote_for(record)
 
     def price(self, record: EnrollmentRecord) -> tuple[EnrollmentRecord, Quote]:
         """The record with its household place computed, and its amount."""
-        return self.recorder.priced(record)
+        return self.recorder.pricing.priced(record)
 
     def next_receipt_number(self) -> int:
         return self.receipts_book.next_number()

@@ -77,3 +77,21 @@ class Flag(StrEnum):
     """The agent's new/renewal differs from what the register and history say."""
     VSI_LAPSED = "vsi_lapsed"
     BACK_PAYMENT_UNVERIFIED = "back_payment_unverified"
+
+
+FIRST_RELEASE_FLAGS: frozenset[Flag] = frozenset(
+    {
+        Flag.AMOUNT_ADJUSTED,
+        Flag.HOUSEHOLD_ORDINAL_CHANGED,
+        Flag.POSSIBLE_DUPLICATE,
+        Flag.FUTURE_DATED,
+        Flag.LATE_UPLOAD,
+    }
+)
+"""The flags apps of the first release know: they validate answers strictly, so a push
+answer to such an app carries only these (the others stay on the stored sign-up)."""
+
+PROTOCOL_HEADER = "X-Field-Enroll-Protocol"
+"""Request header with the sync protocol version an app speaks; absent means 1."""
+PROTOCOL_VERSION = 2
+"""2 (2026-11): push answers may carry every ``Flag``."""

@@ -42,6 +42,7 @@ from enroll_common.sync_answers import (
 )
 from enroll_common.sync_codes import (
     CITIZEN_ID_PATTERN,
+    FIRST_RELEASE_FLAGS,
     HOUSEHOLD_CODE_PATTERN,
     LATER_OPTIONAL_FIELDS,
     MAX_ID,
@@ -49,6 +50,8 @@ from enroll_common.sync_codes import (
     MAX_PUSH_RECORDS,
     MAX_RECEIPT_NUMBER,
     PHONE_PATTERN,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
     SI_CODE_PATTERN,
     ConflictReason,
     EnrollmentKind,
@@ -244,6 +247,9 @@ class PushBatch(Inbound):
 
 
 __all__ = [
+    "FIRST_RELEASE_FLAGS",
+    "PROTOCOL_HEADER",
+    "PROTOCOL_VERSION",
     "Accepted",
     "BackPaymentClaim",
     "CITIZEN_ID_PATTERN",

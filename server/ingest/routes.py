@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from enroll_common.sync_wire import PushBatch, PushResponse
 from server.deps import CurrentPrincipal, SessionDep, SettingsDep
 from server.ingest.batch import push_body
+from server.ingest.protocol import PROTOCOL_HEADER, for_protocol, spoken
 from server.observability import observe_push
 from server.sync.settings import SyncSettings
 
@@ -54,6 +55,7 @@ async def push(
         return Response(status_code=499)
     sync: SyncSettings = request.app.state.sync_settings  # validated at start-up
     max_age_days = sync.max_record_age_days
+    version = spoken(request.headers.get(PROTOCOL_HEADER))
 
     def work() -> PushResponse:
         result = push_body(
@@ -65,6 +67,6 @@ async def push(
         )
         session.commit()
         observe_push(result)
-        return result
+        return for_protocol(result, version)
 
     return await run_in_threadpool(work)

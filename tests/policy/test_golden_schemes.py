@@ -374,5 +374,5 @@ def test_rows_older_apps_cannot_read_travel_apart(field, tmp_path):
             assert set(r["value"]["rates"]) <= {"poor", "near_poor", "ethnic_minority", "other"}
     # not Hà Nội's 20; 21–24 are the payment-cycle rows of 0012
     assert [r["id"] for r in fc.store.pulled("policy_row")] == [17, 18, 19, 21, 22, 23, 24]
-    assert fc.recorder.policy().in_force("vsi_support", date(2026, 11, 20)).id == 17
+    assert fc.recorder.pricing.policy().in_force("vsi_support", date(2026, 11, 20)).id == 17
     fc.close()
