@@ -113,3 +113,29 @@ class HouseholdView:
     members: list[HouseholdMember]
     next_ordinal: int
     next_amount_vnd: int | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    seq: int
+    kind: str
+    record_id: str
+    rev: int
+    body: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Someone's household-HI cover as the device knows it (a local record or the roster)."""
+
+    citizen_id: str
+    full_name: str
+    coverage_start: str | None
+    coverage_end: str | None
+    source: str  # "roster" or the local record's state
+    created_at: str | None = None
+    record_id: str | None = None
+    place: int | None = None  # the record's household place (the server's, once answered)
+    commune_code: int | None = None
+    national_code: str | None = None

@@ -4,8 +4,8 @@ It holds what the agent needs offline (policy rows, targets, roster, renewals, r
 blocks: everything pulled, by entity), the agent's records with their sync state, the
 outbox, drafts and the pull cursor. A record and its outbox entry are written in one
 transaction, so a crash at any instant either keeps both or neither. Every SQL statement
-of the client lives in this module. The schema is versioned with ``PRAGMA user_version``
-and migrated on open.
+of the client lives in this module, and its schema in ``store_schema`` (versioned with
+``PRAGMA user_version``, migrated on open).
 """
 
 from __future__ import annotations
@@ -14,73 +14,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-_MIGRATIONS: list[str] = [
-    # 1: first schema
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE pulled (
-        entity TEXT NOT NULL,
-        entity_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        payload TEXT NOT NULL,
-        PRIMARY KEY (entity, entity_id)
-    );
-    CREATE TABLE record (
-        id TEXT PRIMARY KEY,
-        rev INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        quote TEXT NOT NULL,
-        state TEXT NOT NULL,
-        result TEXT,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
-    );
-    CREATE INDEX ix_record_state ON record (state);
-    CREATE TABLE outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        record_id TEXT NOT NULL,
-        rev INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        UNIQUE (kind, record_id, rev)
-    );
-    CREATE TABLE receipt_use (
-        number INTEGER PRIMARY KEY,
-        record_id TEXT,
-        void_reason TEXT,
-        used_at TEXT NOT NULL
-    );
-    """,
-    # 2: household and person columns for offline pricing without reading every body;
-    # roster look-ups by household and citizen; the interactive draft.
-    """
-    ALTER TABLE record ADD COLUMN household_code TEXT;
-    ALTER TABLE record ADD COLUMN citizen_id TEXT;
-    ALTER TABLE record ADD COLUMN scheme TEXT;
-    ALTER TABLE record ADD COLUMN coverage_start TEXT;
-    ALTER TABLE record ADD COLUMN coverage_end TEXT;
-    UPDATE record SET
-        household_code = json_extract(body, '$.household.code'),
-        citizen_id = json_extract(body, '$.person.citizen_id'),
-        scheme = json_extract(body, '$.scheme'),
-        coverage_start = json_extract(quote, '$.coverage_start'),
-        coverage_end = json_extract(quote, '$.coverage_end');
-    CREATE INDEX ix_record_household ON record (household_code);
-    CREATE INDEX ix_record_citizen ON record (citizen_id, scheme);
-    CREATE INDEX ix_pulled_household ON pulled (entity, json_extract(payload, '$.household_code'));
-    CREATE INDEX ix_pulled_citizen ON pulled (entity, json_extract(payload, '$.citizen_id'));
-    CREATE TABLE draft (name TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at TEXT NOT NULL);
-    """,
-]
-SCHEMA_VERSION = len(_MIGRATIONS)
+from client_sdk.models import Cover, OutboxEntry
+from client_sdk.store_schema import SCHEMA_VERSION, statements
 
 # States whose record does not count (for a household's places or coverage).
 _DEAD_STATES = ("rejected", "withdrawn", "invalid")
@@ -92,32 +31,6 @@ def now_iso() -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    seq: int
-    kind: str
-    record_id: str
-    rev: int
-    body: dict[str, Any]
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Cover:
-    """Someone's household-HI cover as the device knows it (a local record or the roster)."""
-
-    citizen_id: str
-    full_name: str
-    coverage_start: str | None
-    coverage_end: str | None
-    source: str  # "roster" or the local record's state
-    created_at: str | None = None
-    record_id: str | None = None
-    place: int | None = None  # the record's household place (the server's, once answered)
-    commune_code: int | None = None
-    national_code: str | None = None
 
 
 class Store:
@@ -141,7 +54,7 @@ class Store:
             )
         for number in range(version, SCHEMA_VERSION):
             with self.transaction():
-                for statement in _split(_MIGRATIONS[number]):
+                for statement in statements(number):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version={number + 1}")
 
@@ -476,7 +389,3 @@ def _indexed(body: dict[str, Any], quote: dict[str, Any]) -> tuple[Any, ...]:
         quote.get("coverage_start"),
         quote.get("coverage_end"),
     )
-
-
-def _split(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
