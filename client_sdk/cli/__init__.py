@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from client_sdk.cli import account, info, records, sync
+from client_sdk.cli import account, household, info, records, sync
 from client_sdk.cli.common import DEFAULT_DATA_DIR, DEFAULT_SERVER, State
 from client_sdk.i18n import activate
 
@@ -58,7 +58,7 @@ def main(
     )
 
 
-for group in (account.app, records.app, sync.app, info.app):
+for group in (account.app, records.app, household.app, sync.app, info.app):
     app.registered_commands.extend(group.registered_commands)
 app.add_typer(info.receipts_app, name="receipts")
 
