@@ -10,22 +10,26 @@ something; Ea Kar also has last year's sign-ups for the comparison.
 from __future__ import annotations
 
 import random
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
-from enroll_common.calculator import QuoteRequest, Scheme, add_months, quote
-from enroll_common.errors import PolicyError
 from server.auth.models import AgentPoint, CoordinatorCommune, Device, Role, User
 from server.auth.service import load_principal
 from server.changelog import append_changes
 from server.dbtypes import utcnow
 from server.enrollments import receipts
+from server.enrollments.demo_people import (
+    Person,
+    device_record,
+    new_person,
+    payment_days,
+    plan_to_date,
+)
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision
 from server.enrollments.schemas import ReviewRequest
 from server.enrollments.service import REVIEW_ENTITY, review
@@ -38,14 +42,6 @@ from server.policy.service import load_policy_set, today_local
 from server.reports import summary
 from server.targets.models import Target
 
-_SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"]
-_EDE_SURNAMES = ["Niê", "Êban", "Mlô", "Ksơr", "Byă", "Adrơng"]
-_MALE = ["Văn An", "Văn Bình", "Hữu Cường", "Minh Đức", "Thanh Hải", "Quốc Hùng", "Đức Nam"]
-_FEMALE = ["Thị Dung", "Thị Hà", "Thị Hương", "Ngọc Lan", "Thị Mai", "Thanh Thảo", "Thị Yến"]
-_EDE_MALE = ["Y Bhin", "Y Kông", "Y Suôn"]
-_EDE_FEMALE = ["H'Ni", "H'Linh", "H'Mai"]
-_RELATIONS = ["chủ hộ", "vợ", "chồng", "con", "con", "mẹ", "cha"]
-# point -> share of its plan to date reached; other points get 55-100 % at random
 PERFORMANCE = {"EAKAR-02": 0.627}
 LAST_YEAR = {24373}  # Ea Kar: last year's sign-ups are loaded too
 HOUSEHOLDS = 80  # per commune in the register
@@ -60,36 +56,6 @@ class DemoSignups:
     participants: int = 0
     receipt_blocks: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass
-class _Person:
-    citizen_id: str
-    full_name: str
-    date_of_birth: date
-    sex: str
-    household_code: str | None
-    commune_code: int
-    coverage_end: date | None = None
-
-
-def _citizen_id(rng: random.Random, dob: date, sex: str) -> str:
-    """CCCD layout: province 066, sex/century digit, birth year, six random digits."""
-    digit = (0 if dob.year < 2000 else 2) + (1 if sex == "female" else 0)
-    return f"066{digit}{dob.year % 100:02d}{rng.randrange(10**6):06d}"
-
-
-def _new_person(rng: random.Random, commune: int, household: str | None) -> _Person:
-    sex = rng.choice(["male", "female"])
-    ede = rng.random() < 0.25
-    if ede:
-        name = (
-            f"{rng.choice(_EDE_MALE if sex == 'male' else _EDE_FEMALE)} {rng.choice(_EDE_SURNAMES)}"
-        )
-    else:
-        name = f"{rng.choice(_SURNAMES)} {rng.choice(_MALE if sex == 'male' else _FEMALE)}"
-    dob = date(rng.randrange(1950, 2006), rng.randrange(1, 13), rng.randrange(1, 29))
-    return _Person(_citizen_id(rng, dob, sex), name, dob, sex, household, commune)
 
 
 def seed_enrollments(
@@ -111,17 +77,17 @@ def seed_enrollments(
     communes = sorted({p.commune_code for p in session.exec(select(CollectionPoint)).all()})
     # The province's facility list (illustrative codes): each commune's health station.
     stations = seed_facilities(session, province_code=admin.province_code, communes=communes)
-    register: dict[int, list[_Person]] = {}
+    register: dict[int, list[Person]] = {}
     rows: list[Participant] = []
     for commune_code in communes:
         commune = session.get(Commune, commune_code)
         assert commune is not None
-        people: list[_Person] = []
+        people: list[Person] = []
         for h in range(1, HOUSEHOLDS + 1):
             household = f"HGD{commune_code}{h:04d}"
             for _ in range(rng.choice([1, 2, 2, 3, 3, 4])):
-                people.append(_new_person(rng, commune_code, household))
-        vsi = [_new_person(rng, commune_code, None) for _ in range(10)]
+                people.append(new_person(rng, commune_code, household))
+        vsi = [new_person(rng, commune_code, None) for _ in range(10)]
         for person, scheme in [(p, "household_hi") for p in people] + [
             (p, "voluntary_si") for p in vsi
         ]:
@@ -174,7 +140,7 @@ def seed_enrollments(
     policy = load_policy_set(session)
     by_agent: dict[int, list[dict[str, Any]]] = defaultdict(list)
     shared_new_households: dict[int, str] = {}
-    recorded: dict[int, list[_Person]] = defaultdict(list)
+    recorded: dict[int, list[Person]] = defaultdict(list)
     plans = _point_plans(session)
     for point in session.exec(select(CollectionPoint).order_by(col(CollectionPoint.code))).all():
         assert point.id is not None
@@ -195,13 +161,13 @@ def seed_enrollments(
                 wanted = PERFORMANCE.get(point.code)
                 if wanted is not None and year == today.year:
                     # the share of the whole year's plan, as the overview shows it
-                    share = wanted * sum(by_month) / max(1.0, _plan_to_date(by_month, today))
-                for day in _payment_days(rng, by_month, year=year, today=today, share=share):
+                    share = wanted * sum(by_month) / max(1.0, plan_to_date(by_month, today))
+                for day in payment_days(rng, by_month, year=year, today=today, share=share):
                     agent_id = staff[rng.randrange(len(staff))]
                     receipt = next_receipt[agent_id]
                     next_receipt[agent_id] += 1
                     by_agent[agent_id].append(
-                        _record(
+                        device_record(
                             rng,
                             policy=policy,
                             today=today,
@@ -385,42 +351,6 @@ def _point_plans(session: Session) -> dict[tuple[int, str, int], list[int]]:
     return out
 
 
-def _plan_to_date(by_month: list[int], today: date) -> float:
-    """This year's plan up to today, the current month by its days."""
-    total = 0.0
-    for month, planned in enumerate(by_month, start=1):
-        first = date(today.year, month, 1)
-        if first > today:
-            break
-        last = add_months(first, 1) - timedelta(days=1)
-        total += planned * min(1.0, today.day / last.day) if last > today else planned
-    return total
-
-
-def _payment_days(
-    rng: random.Random, by_month: list[int], *, year: int, today: date, share: float
-) -> list[date]:
-    """Payment days reaching ``share`` of the plan to date (all of last year's months); the
-    running total is rounded, so the year's count is exact."""
-    days: list[date] = []
-    running, done = 0.0, 0
-    for month, planned in enumerate(by_month, start=1):
-        first = date(year, month, 1)
-        if first > today:
-            break
-        last = add_months(first, 1) - timedelta(days=1)
-        expected = float(planned)
-        if last > today:  # this month so far
-            expected = planned * today.day / last.day
-            last = today
-        running += expected * share
-        count = round(running) - done
-        done += count
-        span = (last - first).days
-        days += [first + timedelta(days=rng.randrange(span + 1)) for _ in range(count)]
-    return days
-
-
 def _uploaded_when_captured(session: Session) -> None:
     """History as a device would have left it: each first revision arrived when captured.
 
@@ -432,117 +362,3 @@ def _uploaded_when_captured(session: Session) -> None:
     session.execute(update(e).values(received_at=e.c.captured_at))
     captured = select(e.c.captured_at).where(e.c.id == r.c.enrollment_id).scalar_subquery()
     session.execute(update(r).where(r.c.rev == 1).values(received_at=captured))
-
-
-def _record(
-    rng: random.Random,
-    *,
-    policy: Any,
-    today: date,
-    point_id: int,
-    receipt: int,
-    commune: int,
-    people: list[_Person],
-    shared: dict[int, str],
-    payment: date,
-    scheme: str,
-    exact: bool = False,
-    recorded: list[_Person] | None = None,
-    facility: str | None = None,
-) -> dict[str, Any]:
-    """One sign-up as a device records it; ``exact`` keeps to new people (no repeats)."""
-    captured = datetime.combine(payment, time(rng.randrange(1, 10), rng.randrange(60)), tzinfo=UTC)
-    captured = min(captured, datetime.now(UTC) - timedelta(minutes=5))
-    roll = rng.random()
-    kind = "new"
-    recorded = recorded if recorded is not None else []
-    if scheme == "voluntary_si":
-        person = _new_person(rng, commune, None)
-    elif roll < 0.01 and recorded and not exact:  # recorded twice: a possible duplicate
-        person = rng.choice(recorded)
-    elif roll < 0.45 and people and not exact:  # renewal of a register member, once each
-        person = people.pop(rng.randrange(len(people)))
-        kind = "renewal"
-    elif roll < 0.52 and not exact:  # a new household two agents may both call "1st member"
-        household = shared.setdefault(commune, f"HGD{commune}{9000 + rng.randrange(3):04d}")
-        person = _new_person(rng, commune, household)
-    else:
-        person = _new_person(rng, commune, f"HGD{commune}{rng.randrange(100, 9999):04d}")
-    if scheme == "household_hi" and not exact:
-        recorded.append(person)
-    body: dict[str, Any] = {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "rev": 1,
-        "scheme": scheme,
-        "kind": kind,
-        "person": {
-            "full_name": person.full_name,
-            "date_of_birth": person.date_of_birth.isoformat(),
-            "sex": person.sex,
-            "citizen_id": person.citizen_id,
-            "phone": f"09{rng.randrange(10**8):08d}",
-            "commune_code": commune,
-            "address": f"Thôn {rng.randrange(1, 12)}",
-        },
-        "payment_date": payment.isoformat(),
-        "receipt_number": receipt,
-        "captured_at": captured.isoformat(),
-        "gps": {
-            "lat": round(12.8 + rng.random() / 10, 5),
-            "lon": round(108.4 + rng.random() / 10, 5),
-        },
-        "point_id": point_id,
-    }
-    if scheme == "household_hi":
-        # What a careful device works out from its roster: when the new card starts, and
-        # who else in the household is still covered then.
-        own_end = person.coverage_end
-        if own_end is not None and payment < add_months(own_end, 3):
-            start = max(payment, own_end + timedelta(days=1))
-        else:
-            start = payment + timedelta(days=30)
-        ordinal = 1 + sum(
-            1
-            for p in people
-            if p.household_code == person.household_code
-            and p is not person
-            and p.coverage_end is not None
-            and p.coverage_end >= start
-        )
-        if kind == "new" and facility is not None:
-            body["initial_facility_code"] = facility  # renewals keep the one on file
-        body.update(
-            months=rng.choice([3, 6, 12, 12]),
-            household={
-                "code": person.household_code,
-                "ordinal": ordinal,
-                "members": [{"full_name": person.full_name, "relation": rng.choice(_RELATIONS)}],
-            },
-        )
-        request = QuoteRequest(
-            scheme=Scheme.HOUSEHOLD_HI,
-            payment_date=payment,
-            months=body["months"],
-            household_ordinal=ordinal,
-        )
-    else:
-        income = rng.choice([1_500_000, 2_000_000, 2_500_000, 3_000_000, 5_000_000])
-        groups = rng.choice([[], [], ["poor"], ["near_poor"], ["ethnic_minority"]])
-        body.update(
-            months=rng.choice([1, 3, 6, 12]), monthly_income_vnd=income, support_groups=groups
-        )
-        request = QuoteRequest(
-            scheme=Scheme.VOLUNTARY_SI,
-            payment_date=payment,
-            months=body["months"],
-            monthly_income_vnd=income,
-            support_groups=frozenset(groups),
-        )
-    try:
-        amount = quote(request, policy).net_vnd
-    except PolicyError:
-        amount = 0
-    if rng.random() < 0.06 and not exact:  # a slip of the pen the server will catch
-        amount -= rng.choice([10_000, 50_000, 100_000])
-    body["amount_collected_vnd"] = max(0, amount)
-    return body
