@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -16,14 +16,14 @@ from sqlmodel import Session, col, select
 from enroll_common.calculator import Scheme
 from enroll_common.periods import Period
 from enroll_common.schemes import Insurance, rules
-from server.auth.models import AgentPoint, Role, User
+from server.auth.models import Role
 from server.auth.scope import Principal
 from server.errors import Forbidden
-from server.org.models import CollectionPoint, Commune, Province
 from server.org.service import readable_points
-from server.reports.models import CommunePopulation, ProgressSummary
+from server.reports.models import ProgressSummary
 from server.reports.schemas import Level, ProgressReport, ProgressRow
 from server.reports.summary import ensure_fresh
+from server.reports.units import ReportUnit, commune_populations, report_units
 from server.targets.models import Metric, Target, TargetKind
 from server.targets.service import target_filter
 
@@ -49,15 +49,6 @@ class _Tally:
     amount_vnd: int = 0
     sign_ups: int = 0
     due: int = 0
-
-
-@dataclass
-class _Unit:
-    id: int
-    code: str
-    name: str
-    parent: str = ""
-    point_ids: set[int] = field(default_factory=set)
 
 
 def _group_column(level: Level) -> Any:
@@ -165,79 +156,6 @@ def _targets(
     return out
 
 
-def _units(
-    session: Session, *, principal: Principal, level: Level, points: list[CollectionPoint]
-) -> dict[int, _Unit]:
-    communes = {
-        c.code: c
-        for c in session.exec(
-            select(Commune).where(col(Commune.code).in_({p.commune_code for p in points}))
-        ).all()
-    }
-    if level is Level.POINT:
-        return {
-            p.id: _Unit(p.id, p.code, p.name, communes[p.commune_code].name, {p.id})
-            for p in points
-            if p.id is not None
-        }
-    if level is Level.COMMUNE:
-        units: dict[int, _Unit] = {}
-        for p in points:
-            c = communes[p.commune_code]
-            unit = units.setdefault(c.code, _Unit(c.code, str(c.code), c.name))
-            unit.point_ids.add(p.id or 0)
-        return units
-    if level is Level.PROVINCE:
-        province = session.get(Province, principal.province_code)
-        name = province.name if province else str(principal.province_code)
-        return {
-            principal.province_code: _Unit(
-                principal.province_code,
-                str(principal.province_code),
-                name,
-                point_ids={p.id or 0 for p in points},
-            )
-        }
-    codes = {p.id: p.code for p in points}
-    columns: list[Any] = [
-        User.id,
-        User.agent_code,
-        User.username,
-        User.full_name,
-        AgentPoint.point_id,
-    ]
-    stmt = (
-        sa_select(*columns)
-        .join(AgentPoint, col(AgentPoint.user_id) == col(User.id))
-        .where(col(AgentPoint.point_id).in_(sorted(codes)), col(User.role) == Role.AGENT.value)
-    )
-    if principal.role is Role.AGENT:
-        stmt = stmt.where(col(User.id) == principal.user_id)
-    agents: dict[int, _Unit] = {}
-    for user_id, agent_code, username, full_name, point_id in session.execute(stmt).all():
-        unit = agents.setdefault(user_id, _Unit(user_id, agent_code or username, full_name))
-        unit.point_ids.add(point_id)
-    for unit in agents.values():
-        unit.parent = ", ".join(sorted(codes[p] for p in unit.point_ids))
-    return agents
-
-
-def _population(session: Session, *, communes: set[int], year: int) -> dict[int, CommunePopulation]:
-    """Each commune's latest population figure up to the report's year."""
-    out: dict[int, CommunePopulation] = {}
-    rows = session.exec(
-        select(CommunePopulation)
-        .where(
-            col(CommunePopulation.commune_code).in_(sorted(communes)),
-            CommunePopulation.year <= year,
-        )
-        .order_by(col(CommunePopulation.year))
-    ).all()
-    for row in rows:
-        out[row.commune_code] = row
-    return out
-
-
 def _rank(rows: list[ProgressRow]) -> None:
     """Competition ranking among peers of one scheme: percent of target, then achieved."""
     by_scheme: dict[str, list[ProgressRow]] = defaultdict(list)
@@ -259,7 +177,7 @@ def _rank(rows: list[ProgressRow]) -> None:
 def _row(
     *,
     level: Level,
-    unit: _Unit,
+    unit: ReportUnit,
     scheme: str,
     kind: TargetKind,
     now: _Tally,
@@ -319,7 +237,7 @@ def progress_report(
     )
     points = list(session.exec(readable_points(principal)).all())
     point_ids = {p.id for p in points if p.id is not None}
-    units = _units(session, principal=principal, level=level, points=points)
+    units = report_units(session, principal=principal, level=level, points=points)
     args: dict[str, Any] = {
         "principal": principal,
         "level": level,
@@ -330,7 +248,7 @@ def progress_report(
     before = _tallies(session, period=previous, schemes=schemes, **args)
     targets = _targets(session, period=period, **args)
     population = (
-        _population(session, communes={p.commune_code for p in points}, year=period.year)
+        commune_populations(session, communes={p.commune_code for p in points}, year=period.year)
         if level in (Level.COMMUNE, Level.PROVINCE)
         else {}
     )
@@ -389,7 +307,7 @@ def _totals(rows: list[ProgressRow], *, level: Level, kind: TargetKind) -> list[
         before = _Tally(achieved=sum(r.last_year for r in peers))
         total = _row(
             level=level,
-            unit=_Unit(0, "", "Tổng cộng"),
+            unit=ReportUnit(0, "", "Tổng cộng"),
             scheme=s,
             kind=kind,
             now=now,

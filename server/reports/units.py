@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from server.auth.models import User
+from server.auth.models import AgentPoint, Role, User
+from server.auth.scope import Principal
 from server.org.models import CollectionPoint, Commune, Province
 from server.reports.models import CommunePopulation
 from server.reports.schemas import Level
@@ -58,3 +62,90 @@ def population_by_unit(session: Session, level: Level, year: int) -> dict[int, i
     for code, (_, value) in latest.items():
         out[province_of[code]] += value
     return dict(out)
+
+
+@dataclass
+class ReportUnit:
+    """One row's unit in the progress report: what it is called, which points it covers."""
+
+    id: int
+    code: str
+    name: str
+    parent: str = ""
+    point_ids: set[int] = field(default_factory=set)
+
+
+def report_units(
+    session: Session, *, principal: Principal, level: Level, points: list[CollectionPoint]
+) -> dict[int, ReportUnit]:
+    """The units of ``level`` the caller's points make up (agents: only the agent)."""
+    communes = {
+        c.code: c
+        for c in session.exec(
+            select(Commune).where(col(Commune.code).in_({p.commune_code for p in points}))
+        ).all()
+    }
+    if level is Level.POINT:
+        return {
+            p.id: ReportUnit(p.id, p.code, p.name, communes[p.commune_code].name, {p.id})
+            for p in points
+            if p.id is not None
+        }
+    if level is Level.COMMUNE:
+        units: dict[int, ReportUnit] = {}
+        for p in points:
+            c = communes[p.commune_code]
+            unit = units.setdefault(c.code, ReportUnit(c.code, str(c.code), c.name))
+            unit.point_ids.add(p.id or 0)
+        return units
+    if level is Level.PROVINCE:
+        province = session.get(Province, principal.province_code)
+        name = province.name if province else str(principal.province_code)
+        return {
+            principal.province_code: ReportUnit(
+                principal.province_code,
+                str(principal.province_code),
+                name,
+                point_ids={p.id or 0 for p in points},
+            )
+        }
+    codes = {p.id: p.code for p in points}
+    columns: list[Any] = [
+        User.id,
+        User.agent_code,
+        User.username,
+        User.full_name,
+        AgentPoint.point_id,
+    ]
+    stmt = (
+        sa_select(*columns)
+        .join(AgentPoint, col(AgentPoint.user_id) == col(User.id))
+        .where(col(AgentPoint.point_id).in_(sorted(codes)), col(User.role) == Role.AGENT.value)
+    )
+    if principal.role is Role.AGENT:
+        stmt = stmt.where(col(User.id) == principal.user_id)
+    agents: dict[int, ReportUnit] = {}
+    for user_id, agent_code, username, full_name, point_id in session.execute(stmt).all():
+        unit = agents.setdefault(user_id, ReportUnit(user_id, agent_code or username, full_name))
+        unit.point_ids.add(point_id)
+    for unit in agents.values():
+        unit.parent = ", ".join(sorted(codes[p] for p in unit.point_ids))
+    return agents
+
+
+def commune_populations(
+    session: Session, *, communes: set[int], year: int
+) -> dict[int, CommunePopulation]:
+    """Each commune's latest population figure up to the report's year."""
+    out: dict[int, CommunePopulation] = {}
+    rows = session.exec(
+        select(CommunePopulation)
+        .where(
+            col(CommunePopulation.commune_code).in_(sorted(communes)),
+            CommunePopulation.year <= year,
+        )
+        .order_by(col(CommunePopulation.year))
+    ).all()
+    for row in rows:
+        out[row.commune_code] = row
+    return out
