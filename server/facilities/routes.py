@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from server.deps import Admin, CurrentPrincipal, SessionDep
 from server.facilities import service
 from server.facilities.schemas import FacilityImportReport, FacilityPublic
+from server.imports import import_answer
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 
@@ -52,18 +53,4 @@ async def import_facilities(
         content=await file.read(),
         dry_run=dry_run,
     )
-    if report.written:
-        session.commit()
-    else:
-        session.rollback()
-    body = report.model_dump(mode="json")
-    if report.valid:
-        return JSONResponse(body)
-    first = report.errors[0]
-    body.update(
-        type="import_invalid",
-        detail=f"{len(report.errors)} dòng lỗi, chưa áp dụng gì; dòng {first.row}, "
-        f"{first.column}: {first.reason}",
-        field="file",
-    )
-    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return import_answer(session, report)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from enroll_common.sync_wire import SchemeName
 from enroll_common.wire import Page
 from server.deps import CurrentPrincipal, Manager, PageDep, SessionDep
 from server.errors import ValidationErrorBody
+from server.imports import import_answer
 from server.participants import importer, service
 from server.participants.models import Participant
 from server.participants.schemas import ParticipantPublic, RenewalDue
@@ -73,21 +74,7 @@ async def import_participants(
         content=await file.read(),
         dry_run=dry_run,
     )
-    if report.written:
-        session.commit()
-    else:
-        session.rollback()
-    body = report.model_dump(mode="json")
-    if report.valid:
-        return JSONResponse(body)
-    first = report.errors[0]
-    body.update(
-        type="import_invalid",
-        detail=f"{len(report.errors)} problem(s), nothing written; first: row {first.row}, "
-        f"{first.column}: {first.reason}",
-        field="file",
-    )
-    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return import_answer(session, report)
 
 
 @router.get("/renewals", response_model=Page[RenewalDue])

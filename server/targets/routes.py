@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
-from fastapi.responses import JSONResponse
 
 from enroll_common.periods import PeriodError, parse_period
 from enroll_common.wire import Page
 from server.deps import CurrentPrincipal, Manager, PageDep, SessionDep
 from server.errors import RuleViolation
+from server.imports import import_answer
 from server.targets import importer, service
 from server.targets.models import Target
 from server.targets.schemas import (
@@ -132,21 +132,7 @@ async def import_targets(
         content=content,
         dry_run=dry_run,
     )
-    if report.written:
-        session.commit()
-    else:
-        session.rollback()
-    body = report.model_dump(mode="json")
-    if report.valid or dry_run:
-        return JSONResponse(body)
-    first = report.errors[0]
-    body.update(
-        type="import_invalid",
-        detail=f"{len(report.errors)} problem(s), nothing written; first: row {first.row}, "
-        f"{first.column}: {first.reason}",
-        field="file",
-    )
-    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+    return import_answer(session, report, ok=report.valid or dry_run)
 
 
 @router.get("/import/template", response_class=Response)
