@@ -108,4 +108,7 @@ def vsi_record(
         "payment_date": "2026-11-20",
     }
     data.update(extra)
+    # Captured on the payment day, as in the field: a VSI payment recorded after its
+    # period's deadline is refused, and the suite must not depend on the day it runs.
+    data.setdefault("captured_at", f"{data['payment_date']}T09:00:00+07:00")
     return data
