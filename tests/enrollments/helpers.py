@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from enroll_common.sync_wire import PROTOCOL_HEADER, PROTOCOL_VERSION
 from server.config import Settings
 from tests.factories import World, auth, build_world, consistent_person, login
 
@@ -51,7 +52,11 @@ class Ctx:
 
 
 def _token_headers(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+    # Speaking the current sync protocol, as the SDK does (answers carry every flag).
+    return {
+        "Authorization": f"Bearer {tokens['access_token']}",
+        PROTOCOL_HEADER: str(PROTOCOL_VERSION),
+    }
 
 
 def ready(client: TestClient, engine: Engine, settings: Settings) -> Ctx:
