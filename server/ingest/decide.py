@@ -317,6 +317,7 @@ def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
             person_commune_code=person.commune_code,
             national_household_code=national,
             household_ordinal=a.priced.ordinal,
+            payment_date=record.payment_date,
         )
     )
     key = (person.citizen_id, record.scheme.value)

@@ -131,6 +131,14 @@ def price(
     # payment keyed twice, say) continues it now that pending cover counts: still flag it.
     ahead = [o for o in others if o.coverage_start > record.payment_date and o not in overlapping]
     duplicate_of = [o.id for o in (*overlapping, *ahead)]
+    if scheme_rules.insurance is Insurance.VSI:
+        # Two VSI payments of one person on one day: the cycle credits the second to the
+        # next period, which is also what the same payment keyed on two devices looks like.
+        duplicate_of += [
+            o.id
+            for o in others
+            if o.payment_date == record.payment_date and o.id not in duplicate_of
+        ]
     if registered_end is not None and registered_end >= result.coverage_start:
         duplicate_of.append(f"register:{citizen}")
     if duplicate_of:

@@ -202,6 +202,7 @@ def _read_live(
             col(Enrollment.person_commune_code),
             col(Enrollment.national_household_code),
             col(Enrollment.household_ordinal),
+            col(Enrollment.payment_date),
         ).where(who, col(Enrollment.status).in_(LIVE_STATUSES))
     ):
         view.set_live(LiveSignUp(*row))

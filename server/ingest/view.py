@@ -85,6 +85,7 @@ class LiveSignUp:
     person_commune_code: int
     national_household_code: str | None
     household_ordinal: int | None
+    payment_date: date | None = None
 
     @property
     def household(self) -> HouseholdId | None:

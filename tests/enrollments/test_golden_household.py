@@ -357,6 +357,19 @@ def test_vsi_months_are_paid_once(client, engine, settings):
     assert "12/2025–02/2026 trùng với các tháng đã đóng" in result["errors"][0]["message"]
 
 
+def test_two_vsi_payments_of_one_person_on_one_day_are_flagged(client, engine, settings):
+    """The cycle credits a second payment to the next period; made the same day, it may be
+    the same payment keyed on two devices, so review sees it. Another day: no flag."""
+    ctx = ready(client, engine, settings)
+    first = _accepted(ctx.push_one(vsi_record(ctx, citizen_id="066090008101")))
+    assert "possible_duplicate" not in first["flags"]
+    flagged = _accepted(ctx.push_one(vsi_record(ctx, citizen_id="066090008101")))
+    assert "possible_duplicate" in flagged["flags"]
+    assert flagged["coverage_start"] == "2025-12-01"  # still the next period
+    later = vsi_record(ctx, citizen_id="066090008101", payment_date=date(2026, 1, 5))
+    assert "possible_duplicate" not in _accepted(ctx.push_one(later))["flags"]
+
+
 # --- item 8: new vs renewal -------------------------------------------------------------------
 
 
