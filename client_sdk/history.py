@@ -13,6 +13,8 @@ from typing import Any
 from client_sdk.store import Store
 from enroll_common import Scheme
 from enroll_common.household import Holding, HouseholdId
+from enroll_common.schemes.voluntary_si import support_months_used as support_months_used_by
+from enroll_common.schemes.voluntary_si import supported_months
 
 ENTITY_PARTICIPANT = "participant"
 HH = Scheme.HOUSEHOLD_HI.value
@@ -43,15 +45,24 @@ def support_months_used(store: Store, citizen_id: str, *, exclude_record: str | 
     entries = [
         p for p in store.roster_by_citizen(ENTITY_PARTICIPANT, citizen_id) if p.get("scheme") == vsi
     ]
-    used = max((int(p.get("support_months_used") or 0) for p in entries), default=0)
-    seen_until = max((str(p.get("registered_coverage_end") or "") for p in entries), default="")
-    for record_id, q in store.person_quotes(citizen_id, vsi):
-        if record_id == exclude_record or str(q.get("coverage_end", "")) <= seen_until:
-            continue
-        per_month = int(q.get("monthly_gross_vnd", 0)) - int(q.get("monthly_net_vnd", 0))
-        if per_month > 0:
-            used += int(q.get("support_vnd", 0)) // per_month
-    return used
+    ends = [str(p["registered_coverage_end"]) for p in entries if p.get("registered_coverage_end")]
+    own = [
+        (
+            date.fromisoformat(str(q["coverage_end"])),
+            supported_months(
+                int(q.get("support_vnd", 0)),
+                int(q.get("monthly_gross_vnd", 0)),
+                int(q.get("monthly_net_vnd", 0)),
+            ),
+        )
+        for record_id, q in store.person_quotes(citizen_id, vsi)
+        if record_id != exclude_record and q.get("coverage_end")
+    ]
+    return support_months_used_by(
+        max((int(p.get("support_months_used") or 0) for p in entries), default=0),
+        date.fromisoformat(max(ends)) if ends else None,
+        own,
+    )
 
 
 def holdings(

@@ -4,7 +4,8 @@ payment cycle (Law 41/2024 Art 36)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 
 from enroll_common.calculator import (
@@ -184,6 +185,24 @@ def _discounted_net(
         net_i = monthly_gross - (support_per_month if i < supported_months else 0)
         total += Decimal(net_i) / factor**i
     return total
+
+
+def supported_months(support_vnd: int, monthly_gross_vnd: int, monthly_net_vnd: int) -> int:
+    """The months of State support a quote used (its support over the support a month)."""
+    per_month = monthly_gross_vnd - monthly_net_vnd
+    return support_vnd // per_month if support_vnd and per_month > 0 else 0
+
+
+def support_months_used(
+    register_months: int, register_end: date | None, own: Iterable[tuple[date, int]]
+) -> int:
+    """Supported months already used toward the 120-month cap: the agency's count (the
+    register) plus this system's sign-ups, as ``(coverage_end, months)``, that end after the
+    register's known cover (those within it are already in its count). The server and the
+    device both count this way, each from what it holds."""
+    return register_months + sum(
+        months for end, months in own if register_end is None or end > register_end
+    )
 
 
 RULES = SchemeRules(

@@ -17,6 +17,7 @@ from enroll_common.household import Holding, HouseholdId, household_place
 from enroll_common.policy import PolicySet
 from enroll_common.quote_wire import record_request
 from enroll_common.schemes import Insurance, ranks_household, rules
+from enroll_common.schemes import voluntary_si as vsi
 from enroll_common.sync_wire import EnrollmentKind, EnrollmentRecord, EnrollmentStatus, Flag
 from server.ingest.checks import last_paid_end
 from server.ingest.view import BatchView, Existing, LiveSignUp, RegisterEntry
@@ -154,9 +155,10 @@ def price(
         flags.append(Flag.KIND_CHANGED)
 
     supported = 0
-    per_month = result.monthly_gross_vnd - result.monthly_net_vnd
-    if scheme_rules.counts_support_months and result.support_vnd and per_month > 0:
-        supported = result.support_vnd // per_month
+    if scheme_rules.counts_support_months:
+        supported = vsi.supported_months(
+            result.support_vnd, result.monthly_gross_vnd, result.monthly_net_vnd
+        )
     return Priced(
         quote=result,
         ordinal=ordinal,
@@ -199,12 +201,12 @@ def support_months_used(others: list[LiveSignUp], registered: RegisterEntry | No
     """VSI support months already used: the agency's count (the register import) plus this
     system's live sign-ups the agency has not seen yet (those ending after the register's
     coverage end; the ones within it are already in its count)."""
-    base = registered.support_months_used if registered is not None else 0
-    seen_until = registered.registered_coverage_end if registered is not None else None
-    own = sum(
-        o.supported_months for o in others if seen_until is None or o.coverage_end > seen_until
+    own = [(o.coverage_end, o.supported_months) for o in others]
+    if registered is None:
+        return vsi.support_months_used(0, None, own)
+    return vsi.support_months_used(
+        registered.support_months_used, registered.registered_coverage_end, own
     )
-    return base + own
 
 
 def derived_kind(
