@@ -27,6 +27,7 @@ from server.ingest.view import (
 )
 from server.org.models import CollectionPoint, Commune
 from server.participants.models import Participant
+from server.reports.summary_delta import Counted, counts
 
 
 def lock_key(name: str) -> int:
@@ -152,6 +153,7 @@ def read_batch(
         {r.household.national_code for r in records if r.household and r.household.national_code}
     )
     _read_live(session, view, citizens, households, nationals)
+    view.read_people = set(citizens)
     _read_register(session, view, citizens, households, nationals, lock=postgres)
     return view
 
@@ -203,10 +205,32 @@ def _read_live(
             col(Enrollment.national_household_code),
             col(Enrollment.household_ordinal),
             col(Enrollment.payment_date),
+            col(Enrollment.kind),
+            col(Enrollment.province_code),
+            col(Enrollment.commune_code),
+            col(Enrollment.point_id),
+            col(Enrollment.agent_id),
+            col(Enrollment.amount_vnd),
         ).where(who, col(Enrollment.status).in_(LIVE_STATUSES))
     ):
-        view.set_live(LiveSignUp(*row))
-        view.counted_people.add(row[1])
+        live = LiveSignUp(*row[:13])
+        view.set_live(live)
+        if counts(live.status):
+            kind, province, commune, point, agent, amount = row[13:]
+            view.counted[live.id] = Counted(
+                id=live.id,
+                citizen_id=live.citizen_id,
+                scheme=live.scheme,
+                status=live.status,
+                kind=kind,
+                province_code=province,
+                commune_code=commune,
+                point_id=point,
+                agent_id=agent,
+                amount_vnd=amount,
+                payment_date=row[12],
+                coverage_end=live.coverage_end,
+            )
 
 
 def _read_register(

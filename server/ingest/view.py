@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from enroll_common.household import HouseholdId
 from enroll_common.sync_wire import Accepted, EnrollmentStatus
+from server.reports.summary_delta import Counted
 
 if TYPE_CHECKING:
     from server.ingest.decide import Acceptance
@@ -150,8 +151,12 @@ class BatchView:
     revisions: dict[tuple[str, int], StoredRevision] = field(default_factory=dict)
     uses: dict[int, ReceiptUseRef] = field(default_factory=dict)
     register: dict[tuple[str, str], RegisterEntry] = field(default_factory=dict)
-    counted_people: set[str] = field(default_factory=set)
-    """Citizens with a live sign-up when the batch was read (a share in the summary)."""
+    read_people: set[str] = field(default_factory=set)
+    """Citizens whose every live sign-up was read (the records' people, not only their
+    households' other members): the summary share of these is computed in memory."""
+    counted: dict[str, Counted] = field(default_factory=dict)
+    """The counted sign-ups (approved, pending) read, as they were before the batch;
+    judging never changes them (``writes`` compares them with the batch's result)."""
     _live: dict[str, LiveSignUp] = field(default_factory=dict)
     _by_person: dict[tuple[str, str], dict[str, LiveSignUp]] = field(
         default_factory=lambda: defaultdict(dict)

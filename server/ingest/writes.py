@@ -26,6 +26,7 @@ from server.ingest.view import BatchView, RegisterEntry
 from server.participants.models import Participant
 from server.participants.service import publish_rows
 from server.policy.service import mark_used
+from server.reports import summary_delta
 from server.reports.summary import add_people, subtract_people
 
 
@@ -72,16 +73,47 @@ def write_batch(
     people = {a.record.person.citizen_id for a in accepted} | {
         a.existing.citizen_id for a in accepted if a.existing is not None
     }
-    # Only people with a live sign-up before the batch have a share to take out.
-    subtract_people(session, sorted(people & view.counted_people))
+    # The share of the people whose sign-ups were all read is computed in memory; a person
+    # a correction moved a sign-up away from (their other sign-ups were not read) is
+    # recomputed in SQL around the writes.
+    by_sql = people - view.read_people
+    subtract_people(session, sorted(by_sql))
+    summary_delta.apply(session, _summary_change(view, j, accepted, people - by_sql))
     _write_enrollments(session, j, accepted)
     _write_receipt_uses(session, view, j, accepted)
     _write_revisions(session, j, accepted)
     touched = _write_register(session, view, accepted, now)
     _write_audits(session, j, accepted, now)
-    add_people(session, sorted(people))
+    add_people(session, sorted(by_sql))
     mark_used(session, {v for a in accepted for v in a.priced.quote.policy_versions.values()})
     publish_rows(session, touched)  # takes the change-log lock: last before commit
+
+
+def _summary_change(
+    view: BatchView, j: Judge, accepted: Sequence[Acceptance], people: set[str]
+) -> list[tuple[summary_delta.SummaryKey, tuple[int, ...]]]:
+    """These people's summary share after the batch minus before (``summary_delta``)."""
+    before = {i: c for i, c in view.counted.items() if c.citizen_id in people}
+    after = dict(before)
+    for a in accepted:  # in request order: the last acceptance of an id is what is stored
+        q, record = a.priced.quote, a.record
+        after[str(record.id)] = summary_delta.Counted(
+            id=str(record.id),
+            citizen_id=record.person.citizen_id,
+            scheme=record.scheme.value,
+            status=EnrollmentStatus.PENDING.value,
+            kind=a.priced.kind.value,
+            province_code=a.province_code,
+            commune_code=a.point.commune_code,
+            point_id=a.point.id,
+            agent_id=j.user_id,
+            amount_vnd=q.net_vnd,
+            payment_date=record.payment_date,
+            coverage_end=q.coverage_end,
+        )
+    return summary_delta.delta(
+        before.values(), [c for c in after.values() if c.citizen_id in people]
+    )
 
 
 def _allocate_revision_ids(session: Session, n: int) -> list[int]:

@@ -23,7 +23,11 @@ _push = st.tuples(
     st.sampled_from([date(2025, 1, 20), date(2025, 3, 31), date(2025, 12, 30), date(2026, 2, 1)]),
     st.booleans(),  # health insurance or voluntary
 )
+_batch = st.tuples(st.just("batch"), st.lists(_push, min_size=2, max_size=4))
+"""Several sign-ups in one push: the push computes their share in memory, together."""
 _correct = st.tuples(st.just("correct"), st.integers(0, 30), st.sampled_from([3, 6, 12]))
+_move = st.tuples(st.just("move"), st.integers(0, 30), st.integers(0, 5))
+"""A correction that moves a sign-up to another person (the first one's share shrinks)."""
 _review = st.tuples(
     st.just("review"), st.integers(0, 30), st.sampled_from(["approve", "reject", "return"])
 )
@@ -37,41 +41,55 @@ def _summary(engine: Any) -> set[tuple[Any, ...]]:
 
 
 @settings(
-    max_examples=6,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(ops=st.lists(st.one_of(_push, _correct, _review), min_size=1, max_size=14))
+@given(ops=st.lists(st.one_of(_push, _batch, _correct, _move, _review), min_size=1, max_size=14))
 def test_incremental_summary_equals_full_rebuild(client, engine, settings, ops):
     if not hasattr(engine, "_fe_ctx"):
         engine._fe_ctx = ready(client, engine, settings)
         engine._fe_records = []
     ctx = engine._fe_ctx
     records: list[dict[str, Any]] = engine._fe_records
+
+    def record(op: tuple[Any, ...]) -> dict[str, Any]:
+        _, person, household, months, kind, paid, hi = op
+        rec = vsi_record(
+            ctx, citizen_id=f"06609{person:07d}", payment_date=paid, months=months, kind=kind
+        )
+        if hi:
+            rec = {
+                **rec,
+                "scheme": "household_hi",
+                "monthly_income_vnd": None,
+                "household": {"code": f"HH-P-{household}", "ordinal": 1, "members": []},
+                "months": 12 if months == 12 else 6,
+            }
+        return rec
+
     for op in ops:
-        if op[0] == "push":
-            _, person, household, months, kind, paid, hi = op
-            if len(records) >= 90:
+        if op[0] in ("push", "batch"):
+            batch = [record(one) for one in (op[1] if op[0] == "batch" else [op])]
+            if len(records) + len(batch) > 90:
                 continue  # the device's block holds 100 receipts
-            rec = vsi_record(
-                ctx, citizen_id=f"06609{person:07d}", payment_date=paid, months=months, kind=kind
-            )
-            if hi:
-                rec = {
-                    **rec,
-                    "scheme": "household_hi",
-                    "monthly_income_vnd": None,
-                    "household": {"code": f"HH-P-{household}", "ordinal": 1, "members": []},
-                    "months": 12 if months == 12 else 6,
-                }
-            if ctx.push_one(rec)["status"] == "accepted":
-                records.append(rec)
+            answers = ctx.push(*batch)["results"]
+            records += [r for r, a in zip(batch, answers, strict=True) if a["status"] == "accepted"]
         elif op[0] == "correct" and records:
             rec = records[op[1] % len(records)]
             months = rec["months"] if rec.get("household") else op[2]
             fixed = {**rec, "rev": rec["rev"] + 1, "months": months}
             if ctx.push_one(fixed)["status"] == "accepted":
                 records[records.index(rec)] = fixed
+        elif op[0] == "move" and records:
+            rec = records[op[1] % len(records)]
+            moved = {
+                **rec,
+                "rev": rec["rev"] + 1,
+                "person": {**rec["person"], "citizen_id": f"06609{op[2]:07d}"},
+            }
+            if ctx.push_one(moved)["status"] == "accepted":
+                records[records.index(rec)] = moved
         elif op[0] == "review" and records:
             rec = records[op[1] % len(records)]
             ctx.client.post(
