@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     min_free_disk_mb: int = Field(default=256, ge=0)
     health_probe_timeout_ms: int = Field(default=2000, ge=100, le=30000)
 
+    # Freeze the start-up heap for the cyclic garbage collector (server.runtime): full
+    # collections then skip the modules and schemas that never die.
+    gc_freeze_at_start: bool = True
+
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

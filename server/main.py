@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -37,6 +39,7 @@ from server.provisioning.routes import router as provisioning_router
 from server.replica import install_replica
 from server.reports.export_routes import router as report_exports_router
 from server.reports.routes import router as reports_router
+from server.runtime import freeze_startup_heap
 from server.sync.routes import router as sync_router
 from server.sync.settings import SyncSettings
 from server.targets.routes import router as targets_router
@@ -64,10 +67,18 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     """
     settings = settings or Settings()
     sync = sync or settings.sync
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.gc_freeze_at_start:
+            freeze_startup_heap()  # the app is built and imported: what lives now stays
+        yield
+
     app = FastAPI(
         title="field-enroll",
         version="0.1.0",
         summary="Offline-first enrolment for voluntary social and household health insurance.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)

@@ -131,6 +131,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         argon2_parallelism=1,
+        gc_freeze_at_start=False,  # a test process builds hundreds of apps (tests/test_runtime.py)
     )
 
 
