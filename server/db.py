@@ -13,6 +13,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
 
 from server.config import Settings
+from server.dbtypes import json_text
 
 # One naming convention, so migrations name constraints the same way on both databases.
 NAMING_CONVENTION = {
@@ -92,6 +93,7 @@ def _create(settings: Settings) -> Engine:
         "pool_timeout": settings.db_pool_timeout_seconds,
         "pool_recycle": settings.db_pool_recycle_seconds,
     }
+    serializer = {"json_serializer": json_text}
     if url.startswith("sqlite"):
         in_memory = url in {"sqlite://", "sqlite:///:memory:"}
         engine = create_engine(
@@ -100,6 +102,7 @@ def _create(settings: Settings) -> Engine:
                 "check_same_thread": False,
                 "timeout": settings.sqlite_busy_timeout_ms / 1000,
             },
+            **serializer,
             **({} if in_memory else pool),
         )
         busy_ms = settings.sqlite_busy_timeout_ms
@@ -121,7 +124,7 @@ def _create(settings: Settings) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, **pool)
+    return create_engine(url, **serializer, **pool)
 
 
 @contextmanager

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import ARRAY, ColumnElement, DateTime, any_, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -38,6 +40,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def json_text(value: Any) -> str:
+    """JSON column values as text: orjson (compact, UTF-8), several times faster than
+    ``json.dumps`` on the four JSON values a pushed sign-up writes; ``json.dumps`` for what
+    orjson refuses (integers beyond 64 bits), so nothing that stored before fails now."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def utcnow() -> datetime:

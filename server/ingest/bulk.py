@@ -7,7 +7,7 @@ cProfile; docs/performance.md §1). Here each statement is compiled once per pro
 dialect, and its rows go to the driver directly:
 
 * PostgreSQL: plain inserts are one ``COPY … FROM STDIN`` (psycopg adapts each value; JSON
-  columns are dumped with ``json.dumps`` exactly as SQLAlchemy's JSON type does);
+  columns are dumped with ``dbtypes.json_text``, the engine's JSON serializer);
 * SQLite, and statements COPY cannot run (the register upsert): one ``executemany`` of the
   statement SQLAlchemy compiled, with the values passed through the same bind processors
   SQLAlchemy would have applied, so every stored value is byte-for-byte the same.
@@ -26,6 +26,8 @@ from sqlalchemy import JSON, Connection, Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
+
+from server.dbtypes import json_text
 
 Row = dict[str, Any]
 Processor = Callable[[Any], Any] | None
@@ -111,7 +113,9 @@ def _copy(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
     try:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row([Json(row[c]) if c in json_columns else row[c] for c in columns])
+                copy.write_row(
+                    [Json(row[c], json_text) if c in json_columns else row[c] for c in columns]
+                )
     except psycopg.Error as exc:
         # The same exception classes as an INSERT through SQLAlchemy (IntegrityError for a
         # unique violation, with the driver's error and its SQLSTATE as ``orig``).
