@@ -25,6 +25,7 @@ from server.enrollments.schemas import (
     RevisionPublic,
 )
 from server.errors import Conflict, Forbidden, NotFound, RuleViolation
+from server.ingest.reads import lock_names
 from server.participants.service import publish_participants, refresh_participant
 from server.privacy.views import VIEW_ACTION
 from server.reports.summary import add_people, subtract_people
@@ -133,9 +134,14 @@ def review(
     """Approve, reject or return a pending sign-up; the agent's device pulls the decision."""
     if principal.role is Role.AGENT:
         raise Forbidden("only coordinators and admins review sign-ups")
-    row = get_enrollment_or_raise(
-        session, principal=principal, enrollment_id=enrollment_id, for_update=True
-    )
+    row = get_enrollment_or_raise(session, principal=principal, enrollment_id=enrollment_id)
+    # The person's lock, as a push takes it before reading their sign-ups: a push keeps the
+    # summary from the sign-ups it read (summary_delta), so no decision may land in between.
+    citizen = row.citizen_id
+    lock_names(session, [f"person/{citizen}"])
+    session.refresh(row, with_for_update=True)
+    if row.citizen_id != citizen:
+        raise Conflict("the sign-up was corrected meanwhile; look at it again", field="rev")
     if row.status != EnrollmentStatus.PENDING.value:
         raise Conflict(
             f"only pending sign-ups can be reviewed; this one is {row.status}", field="decision"
