@@ -157,14 +157,20 @@ def _shed_seconds_count(http: httpx.Client) -> float:
 
 
 @pytest.mark.parametrize(
-    ("given", "pool", "budget"),
+    ("given", "pool", "cores", "budget"),
     [
-        ({}, 8, 8),  # default: the pool size
-        ({"max_sync_in_flight": 4}, 8, 4),
-        ({"max_sync_in_flight": 20}, 8, 8),  # never above the pool
-        ({"max_pushes_in_flight": 3}, 8, 3),  # the older name is still read
-        ({"max_sync_in_flight": 5, "max_pushes_in_flight": 3}, 8, 5),
+        ({}, 8, 8, 8),  # default: the pool size…
+        ({}, 8, 4, 8),
+        ({}, 8, 2, 4),  # …but at most two per core, so the loop that answers 429s gets one
+        ({}, 8, 1, 2),
+        ({"max_sync_in_flight": 4}, 8, 8, 4),
+        ({"max_sync_in_flight": 20}, 8, 8, 8),  # never above the pool
+        ({"max_sync_in_flight": 6}, 8, 2, 6),  # set: the operator's number, cores or not
+        ({"max_pushes_in_flight": 3}, 8, 8, 3),  # the older name is still read
+        ({"max_sync_in_flight": 5, "max_pushes_in_flight": 3}, 8, 8, 5),
     ],
 )
-def test_the_budget_is_sized_to_the_pool(given: dict[str, int], pool: int, budget: int) -> None:
-    assert SyncSettings(**given).in_flight_budget(pool) == budget  # type: ignore[arg-type]
+def test_the_budget_is_sized_to_the_pool_and_the_cores(
+    given: dict[str, int], pool: int, cores: int, budget: int
+) -> None:
+    assert SyncSettings(**given).in_flight_budget(pool, cores) == budget  # type: ignore[arg-type]
