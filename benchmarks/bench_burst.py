@@ -6,10 +6,18 @@ released at once against ``--processes`` server processes (default 2) on Postgre
 load generator is one asyncio loop with httpx on loopback, bounded: at most
 ``--concurrency`` requests in flight and ``--max-seconds`` in all. A push that fails is
 retried (as the client SDK does) up to three times; every failure is counted. A push or a
-pull answered 429 (the process's sync budget is full) is sent again after its Retry-After.
+pull answered 429 (the process's sync budget is full) is sent again after its Retry-After;
+one answered 401 (an access token outlived by a long run) refreshes the token as the SDK
+does and is sent again.
 
-Figures: push and pull latency p50/p95/p99, errors, wall time, and the set check: every
-record the agents sent is stored exactly once.
+Beside the generator, a probe process (``benchmarks.probe``) sends an empty push to each
+server every ``--probe-interval`` seconds and times the answers: the generator's own loop
+is saturated, so its latencies are not the server's. At the end the servers' own
+``field_enroll_shed_answer_seconds`` histograms are read from ``/metrics``.
+
+Figures: push and pull latency p50/p95/p99, errors, wall time, the probe's 429 and 200
+latencies, the servers' in-app 429 time, and the set check: every record the agents sent is
+stored exactly once.
 
     nice -n 10 .venv/bin/python -m benchmarks.bench_burst --agents 100 --records 10
 """
@@ -18,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -38,6 +48,7 @@ from benchmarks.common import (
     seed_world,
     write_results,
 )
+from benchmarks.probe import Probe, cpu_delta, cpu_times, server_shed_histogram, summarize
 
 RETRIES = 3
 SHED_RETRIES = 60
@@ -67,6 +78,7 @@ async def _burst(
     batches: list[list[dict[str, Any]]],
     concurrency: int,
     max_seconds: float,
+    on_go: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
     sem = asyncio.Semaphore(concurrency)
     go = asyncio.Event()
@@ -78,6 +90,7 @@ async def _burst(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     shed: list[float] = []
     shed_pull: list[float] = []
+    refreshed = 0
     # The SDK's timeout: a push not answered in 30 s is a failed attempt, retried.
     async with httpx.AsyncClient(timeout=httpx.Timeout(30), limits=limits) as client:
 
@@ -85,6 +98,24 @@ async def _burst(
             nonlocal failed_agents
             url = urls[i % len(urls)]
             headers = {"Authorization": f"Bearer {tokens[i]['access_token']}"}
+
+            async def refresh() -> bool:
+                """The SDK's answer to a 401: rotate the refresh token, then send again."""
+                nonlocal refreshed
+                try:
+                    r = await client.post(
+                        f"{url}/api/v1/auth/refresh",
+                        json={"refresh_token": tokens[i]["refresh_token"]},
+                    )
+                except httpx.HTTPError:
+                    return False
+                if r.status_code != 200:
+                    return False
+                tokens[i] = r.json()
+                headers["Authorization"] = f"Bearer {tokens[i]['access_token']}"
+                refreshed += 1
+                return True
+
             await go.wait()
             stored = False
             failures = 0
@@ -115,6 +146,8 @@ async def _burst(
                         errors.append(f"push: {len(batches[i]) - done} not accepted")
                     stored = True
                     break
+                if r.status_code == 401 and await refresh():
+                    continue
                 if r.status_code == 429:
                     # Shed by admission control: wait as told (with jitter), as the SDK does.
                     shed.append(took)
@@ -149,6 +182,8 @@ async def _burst(
                     wait = float(r.headers.get("retry-after", "5"))
                     await asyncio.sleep(wait * random.uniform(1.0, 1.5))
                     continue
+                if r.status_code == 401 and await refresh():
+                    continue
                 pull_ms.append(took)
                 if r.status_code != 200:
                     errors.append(f"pull {r.status_code}")
@@ -164,6 +199,7 @@ async def _burst(
         await asyncio.sleep(0.2)
         started = time.perf_counter()
         go.set()
+        on_go()
         done, pending = await asyncio.wait(tasks, timeout=max_seconds)
         wall = time.perf_counter() - started
         for task in pending:
@@ -184,6 +220,7 @@ async def _burst(
         "shed_ms": _quantiles(shed),
         "shed_pull_429": len(shed_pull),
         "shed_pull_ms": _quantiles(shed_pull),
+        "tokens_refreshed": refreshed,
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:10],
     }
@@ -206,13 +243,18 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=200, help="requests in flight at most")
     ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument(
+        "--probe-interval", type=float, default=0.2, help="seconds between probe pushes"
+    )
     ap.add_argument("--out", default="burst")
     args = ap.parse_args()
     facts = machine_facts()
     with database(args.db, "burst") as db:
         engine = db.engine()
         settings = bench_settings(db.url)
-        world = seed_world(engine, settings, agents=args.agents, communes=10, tag="B")
+        # One more agent than the burst's: the probe's.
+        world = seed_world(engine, settings, agents=args.agents + 1, communes=10, tag="B")
+        prober = world.agents.pop()
         with Servers(settings, args.processes) as servers:
             t0 = time.perf_counter()
             tokens = asyncio.run(_login_all(servers.urls, world.agents, 50))
@@ -234,10 +276,32 @@ def main() -> None:
                 )
                 serial += args.records
             print(f"set-up: {args.agents} agents logged in in {time.perf_counter() - t0:.1f} s")
-            figures = asyncio.run(
-                _burst(servers.urls, tokens, batches, args.concurrency, args.max_seconds)
-            )
+            pids = [proc.pid for proc in servers.procs]
+            cpu_at_go: list[dict[str, float]] = []
+
+            def go() -> None:
+                probe.go()
+                cpu_at_go.extend(cpu_times(pids))
+
+            with Probe(servers.urls, prober, args.probe_interval) as probe:
+                figures = asyncio.run(
+                    _burst(
+                        servers.urls,
+                        tokens,
+                        batches,
+                        args.concurrency,
+                        args.max_seconds,
+                        on_go=go,
+                    )
+                )
+                # Over the burst, per server: CPU time of the event-loop thread and of all
+                # threads, and time they were ready to run but waited for a core.
+                figures["server_cpu"] = cpu_delta(cpu_at_go, cpu_times(pids))
+            figures["probe"] = summarize(probe.samples)
+            figures["probe"]["interval_s"] = args.probe_interval
+            figures["server_shed_seconds"] = server_shed_histogram(servers.urls)
             figures["server_exceptions"] = servers.errors()
+            figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         sent = {r["id"] for batch in batches for r in batch}
         acked = set(figures.pop("acknowledged"))
         with engine.connect() as conn:
@@ -284,6 +348,21 @@ def main() -> None:
         f"{figures['wall_seconds']} s, push p50/p95/p99 {figures['push_ms']}, "
         f"errors {figures['errors']}, every record once: {figures['every_record_once']}, "
         f"every acknowledged record once: {figures['every_acknowledged_record_once']}"
+    )
+    pr = figures["probe"]
+    print(
+        f"generator's view: 429 p50/p95/p99 {figures['shed_ms']} ({figures['shed_429']} pushes, "
+        f"{figures['shed_pull_429']} pulls shed)\n"
+        f"probe (own process, every {args.probe_interval} s per server): {pr['requests']} "
+        f"requests, {pr['shed_429']} shed, {pr['admitted_200']} admitted, other {pr['other']}; "
+        f"429 p50/p95/p99 {pr['shed_ms']}, within 100 ms {pr['shed_within_100ms']}; "
+        f"200 p50/p95/p99 {pr['admitted_ms']}\n"
+        f"probe, less its own wait for a CPU: 429 p50/p95/p99 {pr['shed_ms_less_probe_wait']}, "
+        f"within 100 ms {pr['shed_within_100ms_less_probe_wait']}\n"
+        f"servers, in-app time to the 429: {figures['server_shed_seconds']}\n"
+        f"servers' CPU over the burst (s): {figures['server_cpu']}\n"
+        f"load average at start {facts['load_average_at_start']}, "
+        f"at end {figures['load_average_at_end']}"
     )
     write_results(args.out, result)
 

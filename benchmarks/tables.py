@@ -77,6 +77,24 @@ def burst(data: dict[str, Any]) -> None:
         f"| {once} |"
     )
     print()
+    probe = f.get("probe")
+    if probe:  # since 2026-11-30: the probe process beside the generator (benchmarks/probe.py)
+        s, a = probe["shed_ms"], probe["admitted_ms"]
+        n = probe.get("shed_ms_less_probe_wait", {})
+        print(
+            "| probe every s | probe requests | shed 429 / admitted 200 | 429 p50 / p95 / p99 ms "
+            "| 429 within 100 ms | less the probe's own CPU wait: p50 / p95 / p99 ms "
+            "| 200 p50 / p95 / p99 ms | servers' in-app 429 time |"
+        )
+        print("|---:|---:|---|---|---:|---|---|---|")
+        print(
+            f"| {probe.get('interval_s')} | {probe['requests']} "
+            f"| {probe['shed_429']} / {probe['admitted_200']} "
+            f"| {s['p50']} / {s['p95']} / {s['p99']} | {probe['shed_within_100ms']} "
+            f"| {n.get('p50')} / {n.get('p95')} / {n.get('p99')} "
+            f"| {a['p50']} / {a['p95']} / {a['p99']} | {f.get('server_shed_seconds')} |"
+        )
+        print()
 
 
 def client(data: dict[str, Any]) -> None:

@@ -14,9 +14,11 @@ cursor make a retry of work already done cheap.
 from __future__ import annotations
 
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.observability import context
 from server.observability.metrics import observe_push_shed
 
 PUSH_PATH = "/api/v1/sync/push"
@@ -44,8 +46,12 @@ class SyncAdmission:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            observe_push_shed(route)
+            # Timed from the request-context middleware's start (the app's first layer that
+            # keeps time) to the 429 handed to uvicorn: the "answered within 100 ms" figure.
+            started = context.current().get("started")
             await self._turn_away(scope, send, route)
+            took = time.perf_counter() - started if isinstance(started, float) else None
+            observe_push_shed(route, took)
             return
         self.in_flight += 1
         released = False

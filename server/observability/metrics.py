@@ -72,6 +72,15 @@ SHED = Counter(
     "(push_in_flight: a push past the sync budget; sync_in_flight: a pull or void past it).",
     ["reason", "route"],
 )
+SHED_SECONDS = Histogram(
+    f"{PREFIX}_shed_answer_seconds",
+    "Time from a sync request entering the app (the request-context middleware) to its 429 "
+    "being handed to the server, by route. It excludes the time before the app is called "
+    "(the socket queue, uvicorn's parsing), so it is a lower bound of what a client waits; "
+    "the burst benchmark's probe measures the rest.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+)
 LOGINS = Counter(
     f"{PREFIX}_logins_total",
     "Login attempts (API and dashboard) by outcome: ok, failed, throttled.",
@@ -104,14 +113,17 @@ def observe_push(response: PushResponse, seconds: float | None = None) -> None:
         PUSH_RECORDS.labels(status=str(result.status)).inc()
 
 
-def observe_push_shed(route: str = "push") -> None:
+def observe_push_shed(route: str = "push", seconds: float | None = None) -> None:
     """Count a sync request refused by admission control (the in-flight budget is full).
 
     Pushes keep the reason ``push_in_flight`` they always had, so existing alerts still count
     them; pulls and voids, which share the budget since issue 14, are ``sync_in_flight``.
+    ``seconds``, when given, is how long the 429 took inside the app (``SHED_SECONDS``).
     """
     reason = "push_in_flight" if route == "push" else "sync_in_flight"
     SHED.labels(reason=reason, route=route).inc()
+    if seconds is not None:
+        SHED_SECONDS.labels(route=route).observe(seconds)
 
 
 def observe_login(status_code: int) -> None:
