@@ -4,6 +4,8 @@ Run by hand (not a test):
 
     .venv/bin/python benchmarks/report_scale.py                 # SQLite and PostgreSQL, 2.5M
     .venv/bin/python benchmarks/report_scale.py --db sqlite --rows 200000
+    .venv/bin/python benchmarks/report_scale.py --db postgres --keep       # prints its URL
+    .venv/bin/python benchmarks/report_scale.py --reuse URL --levels agent # time again only
 
 Each database is created fresh (a temporary SQLite file; a throw-away PostgreSQL database
 next to FIELD_ENROLL_BENCH_POSTGRES_URL's), migrated, given one province with its real
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy import func
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
@@ -262,11 +265,32 @@ def timed(fn: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def run(kind: str, n_rows: int, points: int, agents_per_point: int, repeats: int) -> dict[str, Any]:
-    url, drop = fresh_database(kind)
+def run(
+    kind: str,
+    n_rows: int,
+    points: int,
+    agents_per_point: int,
+    repeats: int,
+    *,
+    levels: list[Level],
+    keep: bool = False,
+    reuse: str | None = None,
+) -> dict[str, Any]:
+    """Load (or, with ``reuse``, take a database an earlier ``keep`` run left) and time."""
+    if reuse:
+        url, drop = reuse, None
+        kind = make_url(reuse).get_backend_name()
+        kind = "postgres" if kind == "postgresql" else kind
+    else:
+        url, drop = fresh_database(kind)
     engine = make_engine(Settings(database_url=url, secret_key="x" * 40))
     out: dict[str, Any] = {"database": kind, "rows": n_rows}
     try:
+        if reuse:
+            out.update(time_reports(kind, engine, levels=levels, repeats=repeats))
+            with Session(engine) as session:
+                out["rows"] = session.exec(select(func.count()).select_from(Enrollment)).one()
+            return out
         with Session(engine) as session:
             agents = seed_org(session, points=points, agents_per_point=agents_per_point)
         out["points"], out["agents"] = points, len(agents)
@@ -283,43 +307,54 @@ def run(kind: str, n_rows: int, points: int, agents_per_point: int, repeats: int
         out["summary_rebuild_s"] = round(rebuild_s, 2)
         out["summary_rows_2025"] = state.rows
         print(f"[{kind}] summary rebuilt (2024+2025) in {rebuild_s:.1f} s", flush=True)
-        reports: dict[str, dict[str, float]] = {}
-        with Session(engine) as session:
-            admin = session.exec(select(User).where(User.username == "admin")).one()
-            principal = load_principal(session, admin, device_id=None, session_id=None)
-            for period in ("2025", "2025-Q3", "2025-09"):
-                for level in (Level.PROVINCE, Level.COMMUNE, Level.POINT, Level.AGENT):
-                    times = []
-                    for _ in range(repeats):
-                        seconds, report = timed(
-                            lambda period=period, level=level: progress_report(
-                                session,
-                                principal=principal,
-                                period=parse_period(period),
-                                level=level,
-                            )
-                        )
-                        times.append(seconds)
-                    key = f"{period} {level.value}"
-                    reports[key] = {
-                        "best_ms": round(min(times) * 1000, 1),
-                        "worst_ms": round(max(times) * 1000, 1),
-                        "rows": len(report.rows),
-                    }
-                    # the household-HI total (totals come one per scheme, in registry order)
-                    total = next((t for t in report.totals if t.scheme == "household_hi"), None)
-                    print(
-                        f"[{kind}] {key:<18} best {min(times) * 1000:7.1f} ms  "
-                        f"worst {max(times) * 1000:7.1f} ms  ({len(report.rows)} rows"
-                        + (f", HI achieved {total.achieved:,}" if total else "")
-                        + ")",
-                        flush=True,
-                    )
-        out["reports"] = reports
-        out["province_year_report_best_ms"] = reports["2025 province"]["best_ms"]
+        out.update(time_reports(kind, engine, levels=levels, repeats=repeats))
     finally:
         engine.dispose()
-        drop()
+        if keep or drop is None:
+            print(f"[{kind}] kept: --reuse {url}", flush=True)
+        else:
+            drop()
+    return out
+
+
+def time_reports(kind: str, engine: Any, *, levels: list[Level], repeats: int) -> dict[str, Any]:
+    """Best and worst of ``repeats`` of each level and period, as the admin of the province."""
+    out: dict[str, Any] = {}
+    reports: dict[str, dict[str, float]] = {}
+    with Session(engine) as session:
+        admin = session.exec(select(User).where(User.username == "admin")).one()
+        principal = load_principal(session, admin, device_id=None, session_id=None)
+        for period in ("2025", "2025-Q3", "2025-09"):
+            for level in levels:
+                times = []
+                for _ in range(repeats):
+                    seconds, report = timed(
+                        lambda period=period, level=level: progress_report(
+                            session,
+                            principal=principal,
+                            period=parse_period(period),
+                            level=level,
+                        )
+                    )
+                    times.append(seconds)
+                key = f"{period} {level.value}"
+                reports[key] = {
+                    "best_ms": round(min(times) * 1000, 1),
+                    "worst_ms": round(max(times) * 1000, 1),
+                    "rows": len(report.rows),
+                }
+                # the household-HI total (totals come one per scheme, in registry order)
+                total = next((t for t in report.totals if t.scheme == "household_hi"), None)
+                print(
+                    f"[{kind}] {key:<18} best {min(times) * 1000:7.1f} ms  "
+                    f"worst {max(times) * 1000:7.1f} ms  ({len(report.rows)} rows"
+                    + (f", HI achieved {total.achieved:,}" if total else "")
+                    + ")",
+                    flush=True,
+                )
+    out["reports"] = reports
+    if "2025 province" in reports:
+        out["province_year_report_best_ms"] = reports["2025 province"]["best_ms"]
     return out
 
 
@@ -330,16 +365,41 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=300)
     parser.add_argument("--agents-per-point", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--levels",
+        default="province,commune,point,agent",
+        help="comma-separated levels to time (default: all four)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database")
+    parser.add_argument(
+        "--reuse", metavar="URL", help="time the reports of a database a --keep run left"
+    )
     args = parser.parse_args()
+    levels = [Level(name) for name in args.levels.split(",")]
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    if args.reuse:
+        kinds = ["reused"]
+    load_at_start = round(os.getloadavg()[0], 2)
     results = {
         "benchmark": "report_scale",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
         "runs": [
-            run(kind, args.rows, args.points, args.agents_per_point, args.repeats) for kind in kinds
+            run(
+                kind,
+                args.rows,
+                args.points,
+                args.agents_per_point,
+                args.repeats,
+                levels=levels,
+                keep=args.keep,
+                reuse=args.reuse,
+            )
+            for kind in kinds
         ],
     }
+    # the machine is shared: the 1-minute load average around the run says how quiet it was
+    results["load_average_1min"] = [load_at_start, round(os.getloadavg()[0], 2)]
     RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULT_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"written to {RESULT_FILE.relative_to(ROOT)}")

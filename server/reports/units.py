@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -64,7 +64,7 @@ def population_by_unit(session: Session, level: Level, year: int) -> dict[int, i
     return dict(out)
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportUnit:
     """One row's unit in the progress report: what it is called, which points it covers."""
 
@@ -109,23 +109,20 @@ def report_units(
                 point_ids={p.id or 0 for p in points},
             )
         }
-    codes = {p.id: p.code for p in points}
-    columns: list[Any] = [
-        User.id,
-        User.agent_code,
-        User.username,
-        User.full_name,
-        AgentPoint.point_id,
-    ]
+    codes = {p.id: p.code for p in points if p.id is not None}
+    # The tables' own columns: plain rows, not ORM ones (thousands of agents in a province).
+    users: Table = User.__table__  # type: ignore[attr-defined]
+    links: Table = AgentPoint.__table__  # type: ignore[attr-defined]
+    user, link = users.c, links.c
     stmt = (
-        sa_select(*columns)
-        .join(AgentPoint, col(AgentPoint.user_id) == col(User.id))
-        .where(col(AgentPoint.point_id).in_(sorted(codes)), col(User.role) == Role.AGENT.value)
+        sa_select(user.id, user.agent_code, user.username, user.full_name, link.point_id)
+        .join_from(users, links, link.user_id == user.id)
+        .where(link.point_id.in_(sorted(codes)), user.role == Role.AGENT.value)
     )
     if principal.role is Role.AGENT:
-        stmt = stmt.where(col(User.id) == principal.user_id)
+        stmt = stmt.where(user.id == principal.user_id)
     agents: dict[int, ReportUnit] = {}
-    for user_id, agent_code, username, full_name, point_id in session.execute(stmt).all():
+    for user_id, agent_code, username, full_name, point_id in session.execute(stmt):
         unit = agents.setdefault(user_id, ReportUnit(user_id, agent_code or username, full_name))
         unit.point_ids.add(point_id)
     for unit in agents.values():

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -176,6 +180,35 @@ def test_percent_rounds_exact_ratio_half_up() -> None:
     assert percent(1, 8) == 12.5
     assert percent(1, 16) == 6.3  # 6.25 rounds up, not to even
     assert percent(5, None) is None and percent(5, 0) is None
+    assert percent(-1, 16) == -6.3  # a fall: ties away from zero, as ROUND_HALF_UP
+    assert str(percent(-1, 100_000)) == "-0.0"  # as Decimal's -0.0 gave
+
+
+def _percent_by_decimal(numerator: int, denominator: int) -> float:
+    """The rule as first written (Fraction, then Decimal ROUND_HALF_UP): the reference."""
+    exact = Fraction(numerator * 100, denominator)
+    rounded = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+    return float(rounded)
+
+
+def test_percent_in_integers_gives_the_decimal_figures_for_small_ratios() -> None:
+    # every ratio of small counts, where ties (x.x5 exactly) and -0.0 are common
+    for denominator in range(1, 161):
+        for numerator in range(-400, 401):
+            got, want = percent(numerator, denominator), _percent_by_decimal(numerator, denominator)
+            assert str(got) == str(want), (numerator, denominator)
+
+
+@given(
+    st.integers(min_value=-(10**13), max_value=10**13),
+    st.integers(min_value=1, max_value=10**13) | st.integers(min_value=1, max_value=400),
+)
+def test_percent_in_integers_gives_the_decimal_figures(numerator: int, denominator: int) -> None:
+    # amounts in VND reach 10^13 (a province's year); ties and -0.0 come up with small ones
+    got, want = percent(numerator, denominator), _percent_by_decimal(numerator, denominator)
+    assert got == want and str(got) == str(want)
 
 
 def test_slow_summary_is_served_as_of_last_rebuild_until_refreshed(
