@@ -44,7 +44,7 @@ from benchmarks.common import (
     issue_receipts,
     machine_facts,
     make_record,
-    percentile,
+    quantiles,
     seed_world,
     write_results,
 )
@@ -214,24 +214,15 @@ async def _burst(
         "agents_failed": failed_agents,
         "push_requests": len(push_ms),
         "pull_requests": len(pull_ms),
-        "push_ms": _quantiles(push_ms),
-        "pull_ms": _quantiles(pull_ms),
+        "push_ms": quantiles(push_ms),
+        "pull_ms": quantiles(pull_ms),
         "shed_429": len(shed),
-        "shed_ms": _quantiles(shed),
+        "shed_ms": quantiles(shed),
         "shed_pull_429": len(shed_pull),
-        "shed_pull_ms": _quantiles(shed_pull),
+        "shed_pull_ms": quantiles(shed_pull),
         "tokens_refreshed": refreshed,
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:10],
-    }
-
-
-def _quantiles(values: list[float]) -> dict[str, float]:
-    return {
-        "p50": round(percentile(values, 50), 1),
-        "p95": round(percentile(values, 95), 1),
-        "p99": round(percentile(values, 99), 1),
-        "max": round(max(values), 1) if values else float("nan"),
     }
 
 

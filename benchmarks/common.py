@@ -473,6 +473,16 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[k]
 
 
+def quantiles(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of latencies in ms, rounded to 0.1 ms."""
+    return {
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "p99": round(percentile(values, 99), 1),
+        "max": round(max(values), 1) if values else float("nan"),
+    }
+
+
 def machine_facts() -> dict[str, Any]:
     mem_kib = 0
     with open("/proc/meminfo", encoding="ascii") as f:

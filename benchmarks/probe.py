@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import PASSWORD, percentile
+from benchmarks.common import PASSWORD, quantiles
 
 Sample = tuple[int, float, str, float, float]
 """(server index, seconds since the probe's start, status code or error name, ms, and of
@@ -162,15 +162,6 @@ class Probe:
 
 def summarize(samples: list[Sample]) -> dict[str, Any]:
     """Counts by answer, and the latency of the 429s and of the admitted pushes."""
-
-    def q(values: list[float]) -> dict[str, float]:
-        return {
-            "p50": round(percentile(values, 50), 1),
-            "p95": round(percentile(values, 95), 1),
-            "p99": round(percentile(values, 99), 1),
-            "max": round(max(values), 1) if values else float("nan"),
-        }
-
     shed = [ms for _, _, status, ms, _ in samples if status == "429"]
     # The same, less the time the probe's own thread waited for a CPU during the request:
     # what is left is the servers' (and the network's) part.
@@ -185,13 +176,13 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
         "shed_429": len(shed),
         "admitted_200": len(admitted),
         "other": others,
-        "shed_ms": q(shed),
+        "shed_ms": quantiles(shed),
         "shed_within_100ms": round(sum(ms <= 100 for ms in shed) / len(shed), 3) if shed else None,
-        "shed_ms_less_probe_wait": q(shed_net),
+        "shed_ms_less_probe_wait": quantiles(shed_net),
         "shed_within_100ms_less_probe_wait": (
             round(sum(ms <= 100 for ms in shed_net) / len(shed_net), 3) if shed_net else None
         ),
-        "admitted_ms": q(admitted),
+        "admitted_ms": quantiles(admitted),
     }
 
 
