@@ -205,7 +205,12 @@ def add_people(session: Session, citizen_ids: Sequence[str]) -> None:
     if not citizen_ids:
         return
     _apply_share(session, citizen_ids, 1)
-    # Rows a change emptied (a partial index holds just these, so this reads only them).
+    drop_emptied(session)
+
+
+def drop_emptied(session: Session) -> None:
+    """Delete the summary rows a change emptied (a partial index holds just these, so this
+    reads only them)."""
     session.execute(
         delete(ProgressSummary).where(
             col(ProgressSummary.sign_ups) == 0, col(ProgressSummary.due_renewal) == 0

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import TextClause, delete, text
-from sqlmodel import Session, col
+from sqlalchemy import TextClause, text
+from sqlmodel import Session
 
 from server.reports.models import ProgressSummary
-from server.reports.summary import ACCEPTED, COUNTS, KEY
+from server.reports.summary import ACCEPTED, COUNTS, KEY, drop_emptied
 
 SummaryKey = tuple[int, int, str, int, int, int, str, str, str]
 """``KEY``: province, year, period, commune, point, agent, scheme, kind, status."""
@@ -132,8 +132,4 @@ def apply(session: Session, changes: list[tuple[SummaryKey, tuple[int, ...]]]) -
         _upsert(), [dict(zip(KEY + COUNTS, (*key, *d), strict=True)) for key, d in changes]
     )
     if any(v < 0 for _, d in changes for v in d):
-        session.execute(
-            delete(ProgressSummary).where(
-                col(ProgressSummary.sign_ups) == 0, col(ProgressSummary.due_renewal) == 0
-            )
-        )
+        drop_emptied(session)
