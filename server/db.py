@@ -121,10 +121,27 @@ def _create(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            reading = conn.get_execution_options().get(_READING, False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, **serializer, **pool)
+
+
+_READING = "field_enroll_reading"
+
+
+def begin_reading(session: Session) -> None:
+    """Start the session's next transaction as one that only reads.
+
+    On SQLite it is a deferred ``BEGIN``: a WAL reader takes no lock, where every other
+    transaction begins ``IMMEDIATE`` and so waits its turn behind the writer of the moment
+    (authentication before a push waited there as long as the push itself). A write in it
+    fails, so it ends with a commit before anything is written. PostgreSQL is unchanged.
+    Call it before the transaction's first statement.
+    """
+    options: Any = {_READING: True}  # our own key; SQLAlchemy's TypedDict lists only its own
+    session.connection(execution_options=options)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -14,6 +15,7 @@ from server.auth.models import Role
 from server.auth.scope import Principal
 from server.auth.service import AuthContext
 from server.config import Settings
+from server.db import begin_reading
 from server.errors import Forbidden, NotAuthenticated, RuleViolation
 from server.observability import annotate
 from server.replica import session_for
@@ -49,10 +51,23 @@ def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-    principal = auth_service.authenticate(ctx, session, access_token=credentials.credentials)
-    annotate(user=principal.user.username, device=principal.device_id)  # on every log line
-    if session.dirty:
-        session.commit()  # last_seen_at only
+    # Authentication only reads, in its own transaction, ended before the route runs: on
+    # SQLite it then neither waits behind the writer of the moment nor holds the write lock
+    # while a push's body arrives and is parsed; on PostgreSQL the pool connection goes back
+    # meanwhile. The route's statements begin a new transaction.
+    begin_reading(session)
+    principal, seen = auth_service.identify(ctx, session, access_token=credentials.credentials)
+    return authenticated(session, principal, seen)
+
+
+def authenticated(session: Session, principal: Principal, seen: datetime | None) -> Principal:
+    """End authentication's read transaction, note who is asking on every log line, and
+    record the device's last use when it is due (``auth_service.identify``)."""
+    session.commit()
+    annotate(user=principal.user.username, device=principal.device_id)
+    if seen is not None:  # at most every few minutes per device
+        auth_service.mark_seen(session, principal, seen)
+        session.commit()
     return principal
 
 

@@ -251,16 +251,35 @@ def _check_session_usable(session: Session, auth_session: AuthSession) -> tuple[
 
 def authenticate(ctx: AuthContext, session: Session, *, access_token: str) -> Principal:
     """Turn a bearer token into a principal, checking session, device and user are still live."""
+    principal, seen = identify(ctx, session, access_token=access_token)
+    if seen is not None:
+        mark_seen(session, principal, seen)
+    return principal
+
+
+def identify(
+    ctx: AuthContext, session: Session, *, access_token: str
+) -> tuple[Principal, datetime | None]:
+    """``authenticate`` with reads only: the principal, and the time to record as the device's
+    last use when the stored one is older than its resolution (else None; ``mark_seen``)."""
     claims = ctx.tokens.decode(access_token, "access")
     auth_session = session.get(AuthSession, claims.session_id)
     if auth_session is None or auth_session.user_id != claims.user_id:
         raise NotAuthenticated("unknown session")
     user, device = _check_session_usable(session, auth_session)
     now = utcnow()
-    if now - device.last_seen_at > _LAST_SEEN_RESOLUTION:
-        device.last_seen_at = now
-        session.add(device)
-    return load_principal(session, user, device_id=device.id, session_id=auth_session.id)
+    seen = now if now - device.last_seen_at > _LAST_SEEN_RESOLUTION else None
+    principal = load_principal(session, user, device_id=device.id, session_id=auth_session.id)
+    return principal, seen
+
+
+def mark_seen(session: Session, principal: Principal, now: datetime) -> None:
+    """Record the device's last use (at most once per ``_LAST_SEEN_RESOLUTION``)."""
+    session.execute(
+        update(Device)
+        .where(col(Device.id) == principal.device_id, col(Device.last_seen_at) < now)
+        .values(last_seen_at=now)
+    )
 
 
 def load_principal(

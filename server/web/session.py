@@ -25,10 +25,10 @@ from server.auth.models import AuthSession, Role
 from server.auth.scope import Principal
 from server.auth.service import AuthContext
 from server.config import Settings
+from server.db import begin_reading
 from server.dbtypes import utcnow
-from server.deps import AuthDep, SessionDep
+from server.deps import AuthDep, SessionDep, authenticated
 from server.errors import DomainError, Forbidden, NotAuthenticated
-from server.observability import annotate
 from server.web.settings import WebSettings
 
 SESSION_COOKIE = "fe_session"
@@ -164,6 +164,7 @@ def current_principal(
     """The logged-in coordinator or admin; NotAuthenticated sends the browser to the login."""
     settings: Settings = request.app.state.settings
     session_id = _session_id(request, settings, ws)
+    begin_reading(session)
     auth_session = session.get(AuthSession, session_id) if session_id else None
     if auth_session is None:
         raise NotAuthenticated("log in to continue")
@@ -175,12 +176,10 @@ def current_principal(
         now=utcnow(),
     )
     try:
-        principal = auth_service.authenticate(ctx, session, access_token=token)
+        principal, seen = auth_service.identify(ctx, session, access_token=token)
     except DomainError:
         raise NotAuthenticated("your session has ended; log in again") from None
-    annotate(user=principal.user.username, device=principal.device_id)  # on every log line
-    if session.dirty:
-        session.commit()  # last_seen_at only
+    authenticated(session, principal, seen)
     if principal.role is Role.AGENT:
         raise Forbidden("agents use the field app; the dashboard is for coordinators")
     request.state.web_principal = principal
