@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from enroll_common.sync_wire import PullPage
+from server.db import begin_reading
 from server.deps import CurrentPrincipal, SessionDep
 from server.sync import service
 
@@ -21,4 +22,7 @@ def pull(
     limit: Annotated[int, Query(ge=1, description="Capped at 1000.")] = 500,
 ) -> PullPage:
     """Changes the caller may see since ``cursor``."""
+    # Only reads: on SQLite one snapshot without the write lock, so a sync wave's pulls do
+    # not queue behind its pushes (``server.db.begin_reading``).
+    begin_reading(session)
     return service.pull(session, principal=principal, cursor=cursor, limit=limit)
