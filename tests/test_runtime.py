@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from server.config import Settings
 from server.main import create_app
+from tests.ops.logs import wait_for
+from tests.servers import ServerProcess
 
 
 @pytest.fixture
@@ -29,3 +32,18 @@ def test_start_up_heap_frozen_by_setting(settings: Settings, unfrozen: None, fre
             assert (gc.get_freeze_count() > 10_000) is freeze
     finally:
         app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the database plays no part
+def test_a_served_process_freezes_its_heap(settings: Settings, tmp_path: Path) -> None:
+    # Through the launcher, as ``enroll-server serve`` runs: uvicorn started with its
+    # lifespan off never ran the app's start-up, so no served process was ever frozen.
+    log = tmp_path / "serve.log"
+    server = ServerProcess(
+        settings.model_copy(update={"gc_freeze_at_start": True}), log_path=log
+    ).start()
+    try:
+        entry = wait_for(log, {"event": "start-up heap frozen for the garbage collector"})
+        assert entry["objects"] > 10_000
+    finally:
+        server.stop()
