@@ -183,6 +183,11 @@ def summarize(samples: list[Sample]) -> dict[str, Any]:
             round(sum(ms <= 100 for ms in shed_net) / len(shed_net), 3) if shed_net else None
         ),
         "admitted_ms": quantiles(admitted),
+        # When the slow 429s came (seconds after the probe started): all at the release of
+        # the wave (a queue of new connections in front of the loop) or spread out.
+        "shed_over_100ms": [
+            [at, ms] for _, at, status, ms, _ in samples if status == "429" and ms > 100
+        ],
     }
 
 
