@@ -34,6 +34,17 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=None)
         return value
 
+    @staticmethod
+    def sqlite_text(value: datetime | None) -> str | None:
+        """``process_bind_param`` and then SQLite's own DATETIME processor in one step, the
+        same text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC); for bulk writes (``ingest.bulk``),
+        which spent more on the two processor calls than SQLite spent storing the value."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from server.dbtypes import json_text
+from server.dbtypes import UTCDateTime, json_text
 
 Row = dict[str, Any]
 Processor = Callable[[Any], Any] | None
@@ -46,6 +46,11 @@ class _Plan:
         names = list(positions) if positions is not None else list(compiled.binds)
         self.names = names
         self.get = itemgetter(*names)
+        if conn.dialect.name == "sqlite":  # UTC datetimes: two processor calls made one
+            table = stmt.table
+            for n in names:
+                if n in table.c and isinstance(table.c[n].type, UTCDateTime):
+                    processors[n] = UTCDateTime.sqlite_text
         self.processed = [(i, p) for i, n in enumerate(names) if (p := processors.get(n))]
         # A column SQLAlchemy would fill itself (a Python-side default) has no value here.
         self.complete = set(names) <= set(columns) and len(names) > 1

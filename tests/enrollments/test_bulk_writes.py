@@ -37,14 +37,20 @@ def _row(i: int, **extra: Any) -> dict[str, Any]:
 def _stored(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     """The rows as read back, with the JSON column's stored text as well (byte identity)."""
     raw = cast(AUDIT.c.detail, String).label("detail_text")
-    rows = session.execute(select(AUDIT, raw).where(AUDIT.c.id.in_(ids)).order_by(AUDIT.c.id))
+    at = cast(AUDIT.c.at, String).label("at_text")
+    rows = session.execute(select(AUDIT, raw, at).where(AUDIT.c.id.in_(ids)).order_by(AUDIT.c.id))
     return [{k: v for k, v in r.items() if k != "id"} for r in rows.mappings()]
 
 
 def test_bulk_insert_stores_what_sqlalchemy_stores(engine):
     with Session(engine) as session:
-        insert_rows(session, AUDIT, [_row(1), _row(2, detail={"tab\there": "a\\b\nc"})])
-        session.execute(insert(AUDIT), [_row(3), _row(4, detail={"tab\there": "a\\b\nc"})])
+        whole_second = datetime(2026, 12, 31, 23, 0, 0, tzinfo=ICT)  # no microseconds, new year
+        insert_rows(
+            session, AUDIT, [_row(1), _row(2, detail={"tab\there": "a\\b\nc"}, at=whole_second)]
+        )
+        session.execute(
+            insert(AUDIT), [_row(3), _row(4, detail={"tab\there": "a\\b\nc"}, at=whole_second)]
+        )
         session.commit()
         bulk, plain = _stored(session, [900_001, 900_002]), _stored(session, [900_003, 900_004])
         for b, p in zip(bulk, plain, strict=True):
