@@ -274,7 +274,7 @@ def _result(outcome: Outcome) -> PushResult:
     if isinstance(outcome, Acceptance):
         return PushResult(
             index=outcome.index,
-            id=str(outcome.record.id),
+            id=outcome.record_id,
             rev=outcome.record.rev,
             status=PushStatus.ACCEPTED,
             accepted=outcome.answer,

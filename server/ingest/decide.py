@@ -67,6 +67,7 @@ class Acceptance:
 
     index: int
     record: EnrollmentRecord
+    record_id: str  # str(record.id), taken once: a batch wrote it a dozen times per record
     body: dict[str, Any]
     digest: str
     existing: Existing | None
@@ -180,6 +181,7 @@ def judge(view: BatchView, j: Judge, index: int, record: EnrollmentRecord) -> Ou
     acceptance = Acceptance(
         index=index,
         record=record,
+        record_id=record_id,
         body=body,
         digest=digest,
         existing=existing,
@@ -283,7 +285,7 @@ def _check_receipt(view: BatchView, record: EnrollmentRecord) -> tuple[list[Fiel
 def _apply(view: BatchView, j: Judge, a: Acceptance) -> None:
     """What a stored acceptance changes, so later records of the batch see it."""
     record, q = a.record, a.priced.quote
-    record_id = str(record.id)
+    record_id = a.record_id
     person = record.person
     household = record.household.code if record.household is not None else None
     national = record.household.national_code if record.household is not None else None

@@ -66,7 +66,7 @@ def write_batch(
     for a, rid in zip(accepted, ids, strict=True):
         a.revision_id = rid
         a.code = verification_code(
-            verify_key, enrollment_id=str(a.record.id), content_hash=a.digest, seq=rid
+            verify_key, enrollment_id=a.record_id, content_hash=a.digest, seq=rid
         )
         a.answer = _answer(a, now)
 
@@ -97,8 +97,8 @@ def _summary_change(
     after = dict(before)
     for a in accepted:  # in request order: the last acceptance of an id is what is stored
         q, record = a.priced.quote, a.record
-        after[str(record.id)] = summary_delta.Counted(
-            id=str(record.id),
+        after[a.record_id] = summary_delta.Counted(
+            id=a.record_id,
             citizen_id=record.person.citizen_id,
             scheme=record.scheme.value,
             status=EnrollmentStatus.PENDING.value,
@@ -210,8 +210,8 @@ def _write_enrollments(session: Session, j: Judge, accepted: Sequence[Acceptance
     """The last state of each sign-up: new ones inserted, corrections updated."""
     final: dict[str, Acceptance] = {}
     for a in accepted:
-        final[str(a.record.id)] = a
-    inserted = {str(a.record.id) for a in accepted if a.existing is None}
+        final[a.record_id] = a
+    inserted = {a.record_id for a in accepted if a.existing is None}
     table = _table(Enrollment)
     new_rows = []
     changed_rows = []
@@ -251,7 +251,7 @@ def _write_receipt_uses(
                 "block_id": block.id,
                 "device_id": j.device_id,
                 "kind": "enrollment",
-                "enrollment_id": str(a.record.id),
+                "enrollment_id": a.record_id,
                 "reason": None,
                 "used_at": j.clock.now,
                 "used_by": j.user_id,
@@ -267,7 +267,7 @@ def _write_revisions(session: Session, j: Judge, accepted: Sequence[Acceptance])
     rows = [
         {
             "id": a.revision_id,
-            "enrollment_id": str(a.record.id),
+            "enrollment_id": a.record_id,
             "rev": a.record.rev,
             "content_hash": a.digest,
             "body": a.body,
@@ -370,7 +370,7 @@ def _write_audits(
     rows = [
         {
             "entity": "enrollment",
-            "entity_id": str(a.record.id),
+            "entity_id": a.record_id,
             "action": "created" if a.existing is None else "corrected",
             "actor_id": j.user_id,
             "device_id": j.device_id,
