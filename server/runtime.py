@@ -1,15 +1,19 @@
 """Process-level tuning done once a server process has started.
 
 CPython's cyclic garbage collector walks every tracked object of the oldest generation on
-a full collection. After start-up that is several hundred thousand objects (the modules,
-SQLAlchemy's and pydantic's schemas, the routes), none of which ever becomes garbage, so a
-server paid 130–250 ms per full collection, every few batches of a push or every second
-agent-level report, with the GIL held, so the event loop that answers 429 paused behind it
-too. Frozen (``benchmarks/profile_push.py``, ``--no-freeze`` to compare): CPU per pushed
-record 0.96–1.16 → 0.93–0.96 ms on SQLite and 1.11–1.19 → 0.91–0.97 ms on PostgreSQL, and
-a shed push's 429 at most 5 ms at p99 inside the app instead of 25 ms
-(docs/performance.md §1–§3). ``gc.freeze`` moves what is alive now into a permanent
-generation the collector skips; objects are still freed by reference counting as usual.
+a full collection. After start-up that is about 240,000 objects (the modules, SQLAlchemy's
+and pydantic's schemas, the routes), none of which ever becomes garbage. Measured in served
+processes during a 200-agent sync wave (gc callbacks, 2026-11-30): a full collection every
+5-12 s per process, 143-158 ms of CPU each with the GIL held, so the event loop that
+answers 429 stalled behind it (the probe's slowest 429s, 117-239 ms, came at those
+moments). Frozen: the same wave's 429s at most 38-61 ms (docs/performance.md §2), and a
+pushed record's CPU in-process 0.96-1.16 -> 0.93-0.96 ms on SQLite
+(``benchmarks/profile_push.py``, ``--no-freeze`` to compare). ``gc.freeze`` moves what is
+alive now into a permanent generation the collector skips; objects are still freed by
+reference counting as usual.
+
+It runs in the app's lifespan, which the launcher must therefore start (uvicorn's
+``lifespan="on"``; with "off", as before 2026-11-30, no served process was ever frozen).
 """
 
 from __future__ import annotations
