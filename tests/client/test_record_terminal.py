@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -46,7 +47,15 @@ def terminal(demo, tmp_path):
 
     def spawn(*args: str) -> pexpect.spawn:
         child = pexpect.spawn(
-            str(AGENT), list(args), env=env, encoding="utf-8", timeout=20, dimensions=(50, 160)
+            str(AGENT),
+            list(args),
+            env=env,
+            encoding="utf-8",
+            timeout=20,
+            dimensions=(50, 160),
+            # Ctrl-C as in an agent's terminal, even when the suite itself runs as a
+            # background job, which starts with SIGINT ignored (and passes that on).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         return child
 
