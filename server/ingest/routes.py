@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from enroll_common.sync_wire import PushBatch, PushResponse
+from server.answers import json_answer
 from server.deps import CurrentPrincipal, SessionDep, SettingsDep
 from server.ingest.batch import push_body
 from server.ingest.protocol import PROTOCOL_HEADER, for_protocol, spoken
@@ -46,7 +47,7 @@ async def push(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
-) -> PushResponse | Response:
+) -> Response:
     """Store a batch of sign-ups; one answer per record, in request order."""
     body = await request.body()
     if await request.is_disconnected():
@@ -57,7 +58,7 @@ async def push(
     max_age_days = sync.max_record_age_days
     version = spoken(request.headers.get(PROTOCOL_HEADER))
 
-    def work() -> PushResponse:
+    def work() -> Response:
         result = push_body(
             session,
             principal=principal,
@@ -67,6 +68,6 @@ async def push(
         )
         session.commit()
         observe_push(result)
-        return for_protocol(result, version)
+        return json_answer(for_protocol(result, version))  # serialised here, not on the loop
 
     return await run_in_threadpool(work)
