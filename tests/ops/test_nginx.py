@@ -48,10 +48,15 @@ class Edge:
     def server_log(self) -> list[dict[str, object]]:
         return [e for s in self.servers for e in entries(s.log_path)]  # type: ignore[arg-type]
 
-    def eventually(self, check, timeout: float = 5) -> bool:  # type: ignore[no-untyped-def]
-        """Log lines are written just after the answer; give them a moment."""
+    def access_log(self) -> str:
+        return (self.tmp / "field-enroll.access.log").read_text()
+
+    def eventually(self, check, timeout: float = 5, *, log=None) -> bool:  # type: ignore[no-untyped-def]
+        """Log lines are written just after the answer (the server's, or nginx's with
+        ``log=edge.access_log``); give them a moment."""
+        read = log or self.server_log
         deadline = time.monotonic() + timeout
-        while not check(self.server_log()):
+        while not check(read()):
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.1)
@@ -205,7 +210,9 @@ def test_request_id_and_client_address_reach_both_logs(edge: Edge):
     rid = made.json()["request_id"]
     assert re.fullmatch(r"[0-9a-f]{32}", rid) and made.headers["x-request-id"] == rid
     assert edge.eventually(lambda log: any(e.get("request_id") == rid for e in log))
-    access = (edge.tmp / "field-enroll.access.log").read_text()
+    # nginx too writes its access line after the answer has gone out.
+    assert edge.eventually(lambda text: f"rid={rid} " in text, log=edge.access_log)
+    access = edge.access_log()
     assert re.search(r"^127\.0\.0\.3 .*rid=phone-7-retry-3 ", access, re.M)
     assert f"rid={rid} " in access
 
