@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
@@ -139,3 +142,16 @@ def consistent_person(citizen_id: str, month: int = 5, day: int = 17) -> dict[st
         "sex": "female" if digit % 2 else "male",
         "date_of_birth": f"{born:04d}-{month:02d}-{day:02d}",
     }
+
+
+@contextmanager
+def sqlite_writer(database_url: str) -> Iterator[sqlite3.Connection]:
+    """Another writer (the push of the moment) holding SQLite's write lock for the block;
+    yields its connection, and what it wrote is rolled back at the end."""
+    writer = sqlite3.connect(make_url(database_url).database, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        yield writer
+    finally:
+        writer.rollback()
+        writer.close()

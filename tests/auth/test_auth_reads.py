@@ -3,19 +3,17 @@ device's last use is still recorded (at most once per five minutes)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import make_url
 from sqlmodel import Session
 
 from server.auth.models import Device
 from server.db import make_engine
 from server.dbtypes import utcnow
 from server.deps import get_principal
-from tests.factories import build_world, login
+from tests.factories import build_world, login, sqlite_writer
 
 
 @pytest.fixture
@@ -45,10 +43,11 @@ def test_authentication_does_not_wait_for_the_sqlite_writer(client, world, app, 
     # A short busy timeout: were authentication to ask for the write lock, it would fail
     # in 0.2 s with "database is locked" instead of waiting the default 15 s.
     engine = make_engine(settings.model_copy(update={"sqlite_busy_timeout_ms": 200}))
-    writer = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
     try:
-        writer.execute("BEGIN IMMEDIATE")  # another push holding the write lock
-        with Session(engine, expire_on_commit=False) as session:
+        with (
+            sqlite_writer(settings.database_url),
+            Session(engine, expire_on_commit=False) as session,
+        ):
             principal = get_principal(
                 session,
                 app.state.auth,
@@ -57,8 +56,6 @@ def test_authentication_does_not_wait_for_the_sqlite_writer(client, world, app, 
             assert principal.user.username == "agent.eakar"
             assert not session.in_transaction()  # nothing held while the route runs
     finally:
-        writer.rollback()
-        writer.close()
         engine.dispose()
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url
 
 from server.main import create_app
 from tests.enrollments.helpers import hi_record, ready
-from tests.factories import auth
+from tests.factories import auth, sqlite_writer
 
 
 def _pull_all(client, headers, cursor="0", limit=1000):
@@ -142,25 +140,24 @@ def test_pull_needs_login(client):
 def test_pull_neither_waits_for_nor_sees_a_sqlite_writer(client, engine, settings):
     ctx = ready(client, engine, settings)
     before, cursor = _pull_all(client, ctx.agent)
+    assert before
     # A short busy timeout: a pull asking for the write lock would fail in 0.2 s ("database
     # is locked", 503) instead of waiting the default 15 s behind the push of the moment.
     app = create_app(settings.model_copy(update={"sqlite_busy_timeout_ms": 200}))
-    writer = sqlite3.connect(make_url(settings.database_url).database, isolation_level=None)
     try:
-        writer.execute("BEGIN IMMEDIATE")  # a push holding the write lock, not committed
-        writer.execute(
-            "INSERT INTO change_log (entity, entity_id, op, payload, created_at) "
-            "VALUES ('receipt_block', '999', 'upsert', '{}', '2026-11-30 00:00:00')"
-        )
-        with TestClient(app, raise_server_exceptions=False) as locked:
-            r = locked.get(
-                "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, headers=ctx.agent
+        with sqlite_writer(settings.database_url) as writer:  # not committed
+            writer.execute(
+                "INSERT INTO change_log (entity, entity_id, op, payload, created_at) "
+                "VALUES ('receipt_block', '999', 'upsert', '{}', '2026-11-30 00:00:00')"
             )
+            with TestClient(app, raise_server_exceptions=False) as locked:
+                r = locked.get(
+                    "/api/v1/sync/pull",
+                    params={"cursor": cursor, "limit": 1000},
+                    headers=ctx.agent,
+                )
         assert r.status_code == 200, r.text
         assert r.json()["changes"] == []  # the uncommitted change is not in its snapshot
         assert r.json()["next_cursor"] == cursor
     finally:
-        writer.rollback()
-        writer.close()
         app.state.engine.dispose()
-    assert before
