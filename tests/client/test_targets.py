@@ -4,7 +4,7 @@ target, mine), achieved as the server counts it (all my devices), and the period
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -13,17 +13,20 @@ from typer.testing import CliRunner
 from client_sdk.cli import app
 from tests.client.conftest import hi_record
 
-TODAY = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-MONTH = TODAY.strftime("%Y-%m")
+
+def _today() -> date:
+    """Read when the test runs, not at import: a suite collected before midnight in Vietnam
+    and run after it would set last month's target and ask for this month's."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
 def _rec(citizen_id: str, household: str) -> dict[str, object]:
-    return hi_record(citizen_id=citizen_id, household=household, payment_date=TODAY.isoformat())
+    return hi_record(citizen_id=citizen_id, household=household, payment_date=_today().isoformat())
 
 
-def _target(field, agent_id: int | None, value: int) -> None:
+def _target(field, month: str, agent_id: int | None, value: int) -> None:
     ids = field.world.ids  # type: ignore[attr-defined]
-    body = {"period": MONTH, "scheme": "household_hi", "kind": "all", "metric": "participants"}
+    body = {"period": month, "scheme": "household_hi", "kind": "all", "metric": "participants"}
     body.update(point_id=ids["p1"], value=value)
     if agent_id is not None:
         body["agent_id"] = agent_id
@@ -33,8 +36,10 @@ def _target(field, agent_id: int | None, value: int) -> None:
 
 def test_targets_count_every_device_as_the_server_does(field, tmp_path, monkeypatch):
     ids = field.world.ids  # type: ignore[attr-defined]
-    _target(field, None, 60)
-    _target(field, ids["agent1"], 30)
+    today = _today()
+    month = today.strftime("%Y-%m")
+    _target(field, month, None, 60)
+    _target(field, month, ids["agent1"], 30)
     with field.agent_device(tmp_path / "other") as other:  # the same agent's second phone
         other.record(_rec("066190000701", "HH-T1"))
         other.sync()
@@ -47,7 +52,7 @@ def test_targets_count_every_device_as_the_server_does(field, tmp_path, monkeypa
         r = httpx.get(
             f"{field.server_url}/api/v1/reports/progress",
             headers=field.coord_headers,
-            params={"period": MONTH, "level": "agent", "refresh": "true"},
+            params={"period": month, "level": "agent", "refresh": "true"},
         )
         assert r.status_code == 200, r.text
         fc.sync()
@@ -63,8 +68,8 @@ def test_targets_count_every_device_as_the_server_does(field, tmp_path, monkeypa
     assert by_whose["mine"]["achieved"] == 3  # both phones, as the server counts
     assert by_whose["point"]["achieved"] == 3
     assert by_whose["mine"]["waiting_on_device"] == 1
-    days = (TODAY.replace(day=28) + timedelta(days=4)).replace(day=1) - TODAY.replace(day=1)
-    expected = 30 * TODAY.day // days.days
+    days = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - today.replace(day=1)
+    expected = 30 * today.day // days.days
     assert by_whose["mine"]["expected_by_today"] == expected
     assert by_whose["mine"]["ahead_of_pace"] == 3 - expected
     shown = runner.invoke(app, ["targets"]).output
