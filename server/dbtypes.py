@@ -37,7 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     @staticmethod
     def sqlite_text(value: datetime | None) -> str | None:
         """``process_bind_param`` and then SQLite's own DATETIME processor in one step, the
-        same text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC); for bulk writes (``ingest.bulk``),
+        same text (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC); for bulk writes (``server.bulk``),
         which spent more on the two processor calls than SQLite spent storing the value."""
         if value is None:
             return None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlmodel import Session
 
+from server.bulk import insert_rows
 from server.changelog.models import ChangeLog
 from server.dbtypes import utcnow
 
@@ -15,6 +16,8 @@ from server.dbtypes import utcnow
 # PostgreSQL so that sequence numbers are handed out in commit order and a puller never
 # skips a row that commits after a higher one. SQLite writers are serial already.
 _CHANGE_LOG_LOCK = 7_300_001
+_SCOPE = ("province_code", "commune_code", "point_id", "user_id")
+_APPENDED = {"entity", "entity_id", "op", "payload", *_SCOPE}
 
 
 def record_change(
@@ -66,24 +69,33 @@ def record_changes(session: Session, rows: Sequence[ChangeLog]) -> Sequence[Chan
 
 
 def append_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """``record_changes`` for a batch that needs no objects back: one multi-row INSERT.
+    """``record_changes`` for a batch that needs no objects back: one bulk insert (COPY on
+    PostgreSQL, one precompiled executemany on SQLite; ``server.bulk``), so a batch holds the
+    change log's lock for as short a time as it can.
 
     Each row has ``entity``, ``entity_id``, ``payload`` and whichever scope columns apply.
     """
     if not rows:
         return
+    unknown = set().union(*rows) - _APPENDED
+    if unknown:
+        raise ValueError(f"not change-log columns: {sorted(unknown)}")
     lock_change_log(session)
     now = utcnow()
-    scope = ("province_code", "commune_code", "point_id", "user_id")
-    session.execute(
-        insert(ChangeLog.__table__),  # type: ignore[attr-defined]
+    insert_rows(
+        session,
+        ChangeLog.__table__,  # type: ignore[attr-defined]
         [
             {
-                "op": "upsert",
-                "created_at": now,
-                **dict.fromkeys(scope),
-                **row,
+                "entity": row["entity"],
                 "entity_id": str(row["entity_id"]),
+                "op": row.get("op", "upsert"),
+                "province_code": row.get("province_code"),
+                "commune_code": row.get("commune_code"),
+                "point_id": row.get("point_id"),
+                "user_id": row.get("user_id"),
+                "payload": row["payload"],
+                "created_at": now,
             }
             for row in rows
         ],

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from enroll_common.glossary import verification_code as printed_code
 from enroll_common.sync_wire import Accepted, EnrollmentStatus, QuoteLineOut
+from server.bulk import execute_many, insert_rows
 from server.dbtypes import member_of
 from server.enrollments.models import Enrollment, EnrollmentAudit, EnrollmentRevision, ReceiptUse
-from server.ingest.bulk import execute_many, insert_rows
 from server.ingest.decide import Acceptance, Judge
 from server.ingest.verification import verification_code
 from server.ingest.view import BatchView, RegisterEntry
@@ -308,6 +308,7 @@ def _write_register(
                 "source": e.source,
                 "last_enrollment_id": e.last_enrollment_id,
                 "initial_facility_code": e.initial_facility_code,
+                "support_months_used": 0,  # the column default: a new row only (not updated)
                 "updated_at": now,
             }
         )

@@ -12,9 +12,9 @@ from sqlalchemy import String, Table, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from server.bulk import insert_rows
 from server.enrollments.models import EnrollmentAudit
 from server.ingest.batch import is_unique_violation
-from server.ingest.bulk import insert_rows
 
 AUDIT: Table = EnrollmentAudit.__table__  # type: ignore[attr-defined]
 ICT = timezone(timedelta(hours=7))

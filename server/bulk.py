@@ -1,4 +1,5 @@
-"""Bulk statements of a judged batch without SQLAlchemy's per-row parameter building.
+"""Bulk inserts without SQLAlchemy's per-row parameter building (a pushed batch's tables,
+the change log).
 
 At 500 rows of up to 40 columns, ``session.execute(insert(table), rows)`` spent more time
 building parameters (``construct_params`` and one type processor call per value, through
