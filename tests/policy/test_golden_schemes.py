@@ -15,10 +15,9 @@ import json
 from contextlib import ExitStack
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -44,7 +43,8 @@ AREAS = {c["code"]: c["support_area"] for c in FROZEN["support_areas"]["communes
 CON_DAO = 26732  # Đặc khu Côn Đảo (TP Hồ Chí Minh)
 HANOI_COMMUNE = 4
 DAK_LAK, HA_NOI = 66, 1
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CAPTURED_ON_PAYMENT_DAY = "2026-11-20T09:00:00+07:00"
+LATE_AFTER_DAYS = 30  # the server's max_record_age_days (server/sync/settings.py)
 
 
 @dataclass
@@ -82,14 +82,16 @@ def _supported(
 
 
 def _vsi(citizen_id: str, commune: int, groups: list[str], **extra: Any) -> dict[str, Any]:
-    """No payment date: a month of voluntary SI is due within that month, so the test pays
-    it on the day it runs (``_dated``), as an agent does; the amounts do not depend on it."""
+    """Captured on its payment day, as in the field: a month of voluntary SI recorded after
+    that month is refused (the payment deadline), whatever day the suite runs."""
     return {
         "scheme": "voluntary_si",
         "person": _person(citizen_id, commune),
         "monthly_income_vnd": 1_500_000,
         "support_groups": groups,
         "months": 1,
+        "payment_date": "2026-11-20",
+        "captured_at": CAPTURED_ON_PAYMENT_DAY,
         **extra,
     }
 
@@ -164,12 +166,14 @@ CASES = [
 ]
 
 
-def _dated(record: dict[str, Any]) -> dict[str, Any]:
-    """The record paid today (Vietnam time) unless its case fixes the day: a voluntary-SI
-    payment recorded after its month's deadline is refused (server/ingest/checks.py)."""
-    if "payment_date" in record:
-        return record
-    return record | {"payment_date": datetime.now(VN).date().isoformat()}
+def _time_flags(record: dict[str, Any]) -> list[str]:
+    """A record captured on a fixed day is a late upload once the suite runs more than the
+    allowed age after it; that is the only flag a golden case may carry."""
+    captured = record.get("captured_at")
+    if captured is None:
+        return []
+    age = datetime.now(UTC) - datetime.fromisoformat(captured)
+    return ["late_upload"] if age > timedelta(days=LATE_AFTER_DAYS) else []
 
 
 def _quote_input(rec: dict[str, Any], province: int) -> dict[str, Any]:
@@ -248,7 +252,7 @@ def _price_and_push_every_case(field: Field, devices: dict[str, FieldClient]) ->
     }
     pushed: dict[str, tuple[Case, int]] = {}
     for case in CASES:
-        record = _dated(case.record)
+        record = case.record
         body = _quote_input(record, provinces[case.who])
         by_calculator = quote(QuoteInput.model_validate(body).to_request(AREAS), SHIPPED)
         assert (by_calculator.net_vnd, by_calculator.support_vnd) == (
@@ -270,7 +274,8 @@ def _price_and_push_every_case(field: Field, devices: dict[str, FieldClient]) ->
             case, net = pushed[str(answer["id"])]
             accepted = answer["accepted"]
             assert accepted["amount_vnd"] == net, case.name
-            assert accepted["adjustment_vnd"] == 0 and accepted["flags"] == [], case.name
+            assert accepted["adjustment_vnd"] == 0, case.name
+            assert accepted["flags"] == _time_flags(case.record), case.name
             support = {line["code"]: line["amount_vnd"] for line in accepted["lines"]}
             assert support.get("support", 0) == case.support_vnd, case.name
 
