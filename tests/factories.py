@@ -6,15 +6,20 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
+from server.auth.service import load_principal
 from server.config import Settings
 from server.org.models import CollectionPoint
+from server.policy.models import PolicyVersion
+from server.policy.schemas import PolicyVersionCreate
+from server.policy.service import create_version, today_local
 
 PASSWORD = "correct horse battery"
 EA_KAR = 24373
@@ -155,3 +160,33 @@ def sqlite_writer(database_url: str) -> Iterator[sqlite3.Connection]:
     finally:
         writer.rollback()
         writer.close()
+
+
+def keep_vsi_floor_in_force(session: Session) -> None:
+    """From 2027 no ``vsi_income_floor`` is shipped (docs/policy-rules.md §7: the new
+    poverty line must be entered by an admin first); a test that sells voluntary SI on the
+    day it runs enters a stand-in, as that admin would, continuing the last floor."""
+    session.flush()
+    floors = session.exec(
+        select(PolicyVersion).where(
+            PolicyVersion.parameter == "vsi_income_floor",
+            col(PolicyVersion.province_code).is_(None),
+        )
+    ).all()
+    today = today_local()
+    if any(v.effective_to is None or v.effective_to >= today for v in floors):
+        return
+    last = max(floors, key=lambda v: v.effective_from)
+    assert last.effective_to is not None
+    admin = session.exec(select(User).where(User.role == Role.ADMIN).order_by(col(User.id))).first()
+    assert admin is not None
+    create_version(
+        session,
+        principal=load_principal(session, admin, device_id=None, session_id=None),
+        data=PolicyVersionCreate(
+            parameter="vsi_income_floor",
+            value=last.value,
+            effective_from=last.effective_to + timedelta(days=1),
+            source="Kiểm thử: mức tạm, chờ chuẩn nghèo mới",
+        ),
+    )

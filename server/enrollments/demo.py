@@ -160,8 +160,11 @@ def seed_enrollments(
                 by_month = plans.get((point.id, scheme, year), [])
                 wanted = PERFORMANCE.get(point.code)
                 if wanted is not None and year == today.year:
-                    # the share of the whole year's plan, as the overview shows it
-                    share = wanted * sum(by_month) / max(1.0, plan_to_date(by_month, today))
+                    # the share of the whole year's plan, as the overview shows it; early in
+                    # the year that would be months of work in a few days, so never more
+                    # than the plan to date (the article's figure shows from August)
+                    whole = wanted * sum(by_month) / max(1.0, plan_to_date(by_month, today))
+                    share = min(1.0, whole)
                 for day in payment_days(rng, by_month, year=year, today=today, share=share):
                     agent_id = staff[rng.randrange(len(staff))]
                     receipt = next_receipt[agent_id]

@@ -20,7 +20,7 @@ _FEMALE = ["Thị Dung", "Thị Hà", "Thị Hương", "Ngọc Lan", "Thị Mai"
 _EDE_MALE = ["Y Bhin", "Y Kông", "Y Suôn"]
 _EDE_FEMALE = ["H'Ni", "H'Linh", "H'Mai"]
 _RELATIONS = ["chủ hộ", "vợ", "chồng", "con", "con", "mẹ", "cha"]
-# point -> share of its plan to date reached; other points get 55-100 % at random
+REPEAT_AT = 3  # the household record that repeats an earlier person of its commune
 
 
 @dataclass
@@ -113,7 +113,8 @@ def device_record(
     recorded = recorded if recorded is not None else []
     if scheme == "voluntary_si":
         person = new_person(rng, commune, None)
-    elif roll < 0.01 and recorded and not exact:  # recorded twice: a possible duplicate
+    elif (roll < 0.01 or len(recorded) == REPEAT_AT) and recorded and not exact:
+        # recorded twice: a possible duplicate (at least one per commune, even in January)
         person = rng.choice(recorded)
     elif roll < 0.45 and people and not exact:  # renewal of a register member, once each
         person = people.pop(rng.randrange(len(people)))

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from client_sdk.cli import app
 from server.auth.security import Passwords
 from server.demo import DEMO_PASSWORD, seed_demo
+from tests.factories import keep_vsi_floor_in_force
 
 AGENT = Path(sys.executable).parent / "enroll-agent"
 
@@ -28,6 +29,7 @@ AGENT = Path(sys.executable).parent / "enroll-agent"
 def demo(live_server, engine, settings):
     with Session(engine, expire_on_commit=False) as s:
         seed_demo(s, Passwords(settings))  # no sign-ups: quick; blocks only by the policy
+        keep_vsi_floor_in_force(s)  # the prompts sell voluntary SI paid today
         s.commit()
     return live_server
 
