@@ -35,6 +35,9 @@ from sqlmodel import col
 from enroll_common.sync_wire import PushResponse
 from server.auth.models import Device
 from server.observability import context
+from server.policy.models import PolicyVersion
+from server.policy.runway import days_left
+from server.policy.service import today_local
 from server.reports.models import ProgressRefresh
 
 PREFIX = "field_enroll"
@@ -189,11 +192,29 @@ class DatabaseCollector(Collector):
                         col(ProgressRefresh.year) == now.year
                     )
                 ).scalar()
+                national = conn.execute(
+                    select(
+                        col(PolicyVersion.parameter),
+                        col(PolicyVersion.effective_from),
+                        col(PolicyVersion.effective_to),
+                    ).where(col(PolicyVersion.province_code).is_(None))
+                ).all()
         except Exception:  # a scrape must answer even when the database does not
             return
         for name, value in counts.items():
             devices.add_metric([name], value)
         yield devices
+        runway = GaugeMetricFamily(
+            f"{PREFIX}_policy_days_left",
+            "Days (Vietnam time) until a policy parameter has no national version in force; "
+            "0: none today, so what needs it is refused. Open-ended parameters are absent.",
+            labels=["parameter"],
+        )
+        for parameter, days in days_left(
+            [(p, start, end) for p, start, end in national], today_local()
+        ).items():
+            runway.add_metric([parameter], days)
+        yield runway
         if oldest is not None:
             if oldest.tzinfo is None:
                 oldest = oldest.replace(tzinfo=UTC)

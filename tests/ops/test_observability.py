@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import Session
 
+from server.policy.models import PolicyVersion
+from server.policy.runway import days_left
+from server.policy.service import today_local
 from tests.enrollments.helpers import hi_record, ready
 from tests.factories import PASSWORD, build_world
 from tests.ops.logs import wait_for
@@ -112,3 +118,47 @@ def test_throttled_logins_are_counted(client, engine, settings):
         before, "field_enroll_logins_total", outcome="throttled"
     )
     assert throttled == 1
+
+
+def test_policy_running_out_is_a_metric_before_sales_stop(client, engine):
+    """The shipped rural poverty line ends on 2026-12-31 (docs/policy-rules.md §7): the
+    scrape counts the days left, and they grow when an admin enters the next version."""
+    today = today_local()
+    shipped_end = date(2026, 12, 31)
+
+    def days(parameter: str) -> float | None:
+        found = _samples(client.get("/metrics").text)
+        key = ("field_enroll_policy_days_left", (("parameter", parameter),))
+        return found.get(key)
+
+    assert days("vsi_income_floor") == max(0, (shipped_end - today).days + 1)
+    assert days("base_salary") is None  # open-ended: never runs out
+    with Session(engine) as s:
+        s.add(
+            PolicyVersion(
+                parameter="vsi_income_floor",
+                value=2_200_000,
+                effective_from=max(today, shipped_end + timedelta(days=1)),
+                effective_to=date(2030, 12, 31),
+                source="test",
+            )
+        )
+        s.commit()
+    assert days("vsi_income_floor") == (date(2031, 1, 1) - today).days
+
+
+def test_days_left_follows_back_to_back_versions_and_stops_at_a_gap():
+    today = date(2026, 12, 1)
+    spans = [
+        ("base_salary", date(2024, 7, 1), date(2025, 6, 30)),
+        ("base_salary", date(2025, 7, 1), None),
+        ("vsi_income_floor", date(2022, 1, 1), date(2026, 12, 31)),
+        ("vsi_income_floor", date(2027, 1, 1), date(2027, 3, 31)),
+        ("vsi_income_floor", date(2027, 5, 1), None),  # after a gap: does not count
+        ("vsi_rate", date(2027, 1, 1), None),  # starts later: none in force today
+    ]
+    left = days_left(spans, today)
+    assert "base_salary" not in left
+    assert left["vsi_income_floor"] == (date(2027, 4, 1) - today).days == 121
+    assert left["vsi_rate"] == 0
+    assert left["hi_household_rate"] == 0  # no version at all
