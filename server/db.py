@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -142,6 +144,32 @@ def begin_reading(session: Session) -> None:
     """
     options: Any = {_READING: True}  # our own key; SQLAlchemy's TypedDict lists only its own
     session.connection(execution_options=options)
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_TURNS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer_turn(session: Session) -> Iterator[None]:
+    """Wait here, not in SQLite, for this process's previous writer to commit.
+
+    SQLite has one writer at a time; a transaction beginning ``IMMEDIATE`` behind another
+    waits in SQLite's busy handler, which polls with sleeps growing to 100 ms, so a push
+    queued behind another often sleeps on after the lock is free (4 pushes of 500 at once
+    stored 25 % fewer sign-ups a second than the same pushes one after the other;
+    docs/performance.md §1). Here the next one starts the moment the previous one commits.
+    Writers of other processes still meet in the busy handler. PostgreSQL: no wait.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _TURNS_GUARD:
+        turn = _TURNS.setdefault(engine, threading.Lock())
+    with turn:
+        yield
 
 
 @contextmanager

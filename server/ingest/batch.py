@@ -33,6 +33,7 @@ from enroll_common.sync_wire import (
 )
 from server.auth.models import Role
 from server.auth.scope import Principal
+from server.db import writer_turn
 from server.dbtypes import utcnow
 from server.errors import Forbidden, PayloadTooLarge
 from server.facilities.service import facility_book
@@ -63,9 +64,16 @@ Parsed = EnrollmentRecord | PushResult
 def push_body(
     session: Session, *, principal: Principal, body: bytes, max_age_days: int, secret: str
 ) -> PushResponse:
-    """A push as the route receives it: the raw JSON body, validated in one pass."""
+    """A push as the route receives it, committed: the raw JSON body validated in one pass,
+    then judged, written and committed in the process's writer turn (``writer_turn``: on
+    SQLite the next push starts the moment this one commits; the validation of the next
+    ones goes on meanwhile)."""
     _check_pusher(principal)
-    return _push(session, principal, parse_body(body), max_age_days, secret)
+    parsed = parse_body(body)
+    with writer_turn(session):
+        result = _push(session, principal, parsed, max_age_days, secret)
+        session.commit()
+    return result
 
 
 def push_batch(

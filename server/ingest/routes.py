@@ -59,14 +59,13 @@ async def push(
     version = spoken(request.headers.get(PROTOCOL_HEADER))
 
     def work() -> Response:
-        result = push_body(
+        result = push_body(  # commits
             session,
             principal=principal,
             body=body,
             max_age_days=max_age_days,
             secret=settings.resolved_secret(),
         )
-        session.commit()
         observe_push(result)
         return json_answer(for_protocol(result, version))  # serialised here, not on the loop
 
