@@ -20,10 +20,11 @@ A unique violation (another process stored a row first) surfaces as SQLAlchemy's
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Date, DateTime, Table, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
@@ -47,11 +48,16 @@ class _Plan:
         names = list(positions) if positions is not None else list(compiled.binds)
         self.names = names
         self.get = itemgetter(*names)
-        if conn.dialect.name == "sqlite":  # UTC datetimes: two processor calls made one
+        if conn.dialect.name == "sqlite":  # the same text as SQLite's processors, faster
             table = stmt.table
             for n in names:
-                if n in table.c and isinstance(table.c[n].type, UTCDateTime):
+                if n not in table.c:
+                    continue
+                kind = table.c[n].type
+                if isinstance(kind, UTCDateTime):  # two processor calls made one
                     processors[n] = UTCDateTime.sqlite_text
+                elif isinstance(kind, Date) and not isinstance(kind, DateTime):
+                    processors[n] = _date_text
         self.processed = [(i, p) for i, n in enumerate(names) if (p := processors.get(n))]
         # A column SQLAlchemy would fill itself (a Python-side default) has no value here.
         self.complete = set(names) <= set(columns) and len(names) > 1
@@ -66,6 +72,11 @@ class _Plan:
                 tuple(values) if self.positional else dict(zip(self.names, values, strict=True))
             )
         return out
+
+
+def _date_text(value: date | None) -> str | None:
+    """SQLite's DATE processor's text (``YYYY-MM-DD``) by the C ``isoformat``."""
+    return None if value is None else date.isoformat(value)
 
 
 _PLANS: dict[tuple[str, str, str, tuple[str, ...]], _Plan] = {}

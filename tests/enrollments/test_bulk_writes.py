@@ -4,7 +4,7 @@ the batch pipeline reads as a race and judges the batch again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +15,8 @@ from sqlmodel import Session
 from server.bulk import insert_rows
 from server.enrollments.models import EnrollmentAudit
 from server.ingest.batch import is_unique_violation
+from server.participants.models import Participant
+from tests.factories import EA_KAR
 
 AUDIT: Table = EnrollmentAudit.__table__  # type: ignore[attr-defined]
 ICT = timezone(timedelta(hours=7))
@@ -68,3 +70,40 @@ def test_a_duplicate_key_is_an_integrity_error_read_as_a_race(engine):
         assert is_unique_violation(caught.value)
         session.rollback()
         assert len(_stored(session, [900_010, 900_011])) == 1
+
+
+def test_bulk_insert_stores_dates_as_sqlalchemy_does(engine):
+    """Date columns (the register's) go through the same text as SQLAlchemy's processor."""
+    people: Table = Participant.__table__  # type: ignore[attr-defined]
+
+    def person(citizen_id: str, born: date) -> dict[str, Any]:
+        return {
+            "citizen_id": citizen_id,
+            "scheme": "household_hi",
+            "full_name": "Nguyễn Thị Ánh",
+            "date_of_birth": born,
+            "commune_code": EA_KAR,
+            "province_code": 66,
+            "registered_coverage_end": None,
+            "coverage_end": date(2027, 1, 9),
+            "source": "enrollment",
+            "support_months_used": 0,
+            "updated_at": datetime(2026, 11, 30, 15, 4, 5, tzinfo=ICT),
+        }
+
+    with Session(engine) as session:
+        insert_rows(session, people, [person("066190000901", date(999, 1, 2))])
+        session.execute(insert(people), [person("066190000902", date(999, 1, 2))])
+        session.commit()
+        texts = [
+            cast(people.c.date_of_birth, String),
+            cast(people.c.coverage_end, String),
+            people.c.registered_coverage_end,
+        ]
+        stored = session.execute(
+            select(*texts)
+            .where(people.c.citizen_id.in_(["066190000901", "066190000902"]))
+            .order_by(people.c.citizen_id)
+        ).all()
+    assert stored[0] == stored[1]
+    assert stored[0][1] == "2027-01-09"
