@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +18,14 @@ app = typer.Typer()
 receipts_app = typer.Typer(
     help="My receipt blocks, used and voided numbers.", invoke_without_command=True
 )
+
+
+def local_time(stamp: str) -> str:
+    """A stored UTC timestamp as the agent reads it: Vietnam time, ``HH:MM dd/mm/yyyy``."""
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
 
 
 def target_rows(fc: FieldClient, today: date) -> list[dict[str, Any]]:
@@ -117,7 +125,7 @@ def targets(ctx: typer.Context) -> None:
         st.console.print(table)
         if rows and rows[0]["as_of"]:
             st.console.print(
-                _("Counted by the server at {when}.").format(when=rows[0]["as_of"][:16])
+                _("Counted by the server at {when}.").format(when=local_time(rows[0]["as_of"]))
             )
         if not rows:
             st.console.print(

@@ -13,11 +13,13 @@ from typer.testing import CliRunner
 from client_sdk.cli import app
 from tests.client.conftest import hi_record
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
 
 def _today() -> date:
     """Read when the test runs, not at import: a suite collected before midnight in Vietnam
     and run after it would set last month's target and ask for this month's."""
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    return datetime.now(VN).date()
 
 
 def _rec(citizen_id: str, household: str) -> dict[str, object]:
@@ -73,4 +75,7 @@ def test_targets_count_every_device_as_the_server_does(field, tmp_path, monkeypa
     assert by_whose["mine"]["expected_by_today"] == expected
     assert by_whose["mine"]["ahead_of_pace"] == 3 - expected
     shown = runner.invoke(app, ["targets"]).output
-    assert "Của tôi" in shown and "Điểm thu của tôi" in shown and "Số liệu máy chủ lúc" in shown
+    assert "Của tôi" in shown and "Điểm thu của tôi" in shown
+    # The fetch time in Vietnam time, as the agent reads a clock (stored in UTC).
+    fetched = datetime.fromisoformat(by_whose["mine"]["as_of"]).astimezone(VN)
+    assert f"Số liệu máy chủ lúc {fetched:%H:%M %d/%m/%Y}." in shown
