@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Freeze the start-up heap for the cyclic garbage collector (server.runtime): full
     # collections then skip the modules and schemas that never die.
     gc_freeze_at_start: bool = True
+    # How long a thread may hold the GIL while another waits for it (server.runtime): the
+    # event loop that turns a sync wave away waits at most this long per turn behind the
+    # workers judging batches. Python's default is 5 ms.
+    gil_switch_interval_ms: float = Field(default=1.0, ge=0.1, le=100.0)
 
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -39,7 +39,7 @@ from server.provisioning.routes import router as provisioning_router
 from server.replica import install_replica
 from server.reports.export_routes import router as report_exports_router
 from server.reports.routes import router as reports_router
-from server.runtime import freeze_startup_heap
+from server.runtime import freeze_startup_heap, set_switch_interval
 from server.sync.routes import router as sync_router
 from server.sync.settings import SyncSettings
 from server.targets.routes import router as targets_router
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, sync: SyncSettings | None = Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if settings.gc_freeze_at_start:
             freeze_startup_heap()  # the app is built and imported: what lives now stays
+        set_switch_interval(settings.gil_switch_interval_ms)
         yield
 
     app = FastAPI(

@@ -1,8 +1,10 @@
-"""A server process freezes its start-up heap once it has started (server.runtime)."""
+"""A server process freezes its start-up heap and shortens its GIL switch interval once it
+has started (server.runtime)."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,5 +47,28 @@ def test_a_served_process_freezes_its_heap(settings: Settings, tmp_path: Path) -
     try:
         entry = wait_for(log, {"event": "start-up heap frozen for the garbage collector"})
         assert entry["objects"] > 10_000
+    finally:
+        server.stop()
+
+
+def test_switch_interval_set_by_setting(settings: Settings) -> None:
+    before = sys.getswitchinterval()
+    app = create_app(settings.model_copy(update={"gil_switch_interval_ms": 2.5}))
+    try:
+        with TestClient(app) as client:
+            assert client.get("/api/v1/health/live").status_code == 200
+            assert sys.getswitchinterval() == pytest.approx(0.0025)
+    finally:
+        sys.setswitchinterval(before)
+        app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_served_process_shortens_its_switch_interval(settings: Settings, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    server = ServerProcess(settings, log_path=log).start()  # the default setting
+    try:
+        entry = wait_for(log, {"event": "GIL switch interval set"})
+        assert entry["ms"] == 1.0  # Python's own default is 5 ms
     finally:
         server.stop()
