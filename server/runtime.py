@@ -17,8 +17,10 @@ The GIL switch interval is shortened too (``set_switch_interval``). The event lo
 it must take the GIL from the worker threads judging admitted batches, and CPython lets a
 thread keep it for the switch interval (5 ms by default) each time another asks. Over a
 1,000-agent wave the probe's 429s took up to 110 ms at the 99th percentile while the app's
-own time to them stayed under 10 ms; at 1 ms: 91 ms, and the wave was not slower (321 s
-against 340 s; docs/performance.md §2).
+own time to them stayed under 10 ms; at 1 ms: 91-92 ms, and the wave was not slower (321
+and 339 s against 340 s; docs/performance.md §2). Pushes gained too: a thread coming back
+from the database waits less for the GIL (push ÷ raw insert 0.33-0.37 on SQLite and
+0.50-0.71 on PostgreSQL, from 0.32-0.35 and 0.40-0.50; §1).
 
 Both run in the app's lifespan, which the launcher must therefore start (uvicorn's
 ``lifespan="on"``; with "off", as before 2026-11-30, no served process was ever frozen).
