@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, col, select
 
+from enroll_common import PolicyError
 from server.auth.models import AgentPoint, CoordinatorCommune, Role, User
 from server.auth.security import Passwords
 from server.auth.service import load_principal
@@ -19,7 +20,7 @@ from server.config import Settings
 from server.org.models import CollectionPoint
 from server.policy.models import PolicyVersion
 from server.policy.schemas import PolicyVersionCreate
-from server.policy.service import create_version, today_local
+from server.policy.service import create_version, load_policy_set, today_local
 
 PASSWORD = "correct horse battery"
 EA_KAR = 24373
@@ -167,17 +168,20 @@ def keep_vsi_floor_in_force(session: Session) -> None:
     poverty line must be entered by an admin first); a test that sells voluntary SI on the
     day it runs enters a stand-in, as that admin would, continuing the last floor."""
     session.flush()
-    floors = session.exec(
-        select(PolicyVersion).where(
+    try:  # the calculator's own lookup, as a sale would make it
+        load_policy_set(session).in_force("vsi_income_floor", today_local())
+        return
+    except PolicyError:
+        pass
+    last = session.exec(
+        select(PolicyVersion)
+        .where(
             PolicyVersion.parameter == "vsi_income_floor",
             col(PolicyVersion.province_code).is_(None),
         )
-    ).all()
-    today = today_local()
-    if any(v.effective_to is None or v.effective_to >= today for v in floors):
-        return
-    last = max(floors, key=lambda v: v.effective_from)
-    assert last.effective_to is not None
+        .order_by(col(PolicyVersion.effective_from).desc())
+    ).first()
+    assert last is not None and last.effective_to is not None
     admin = session.exec(select(User).where(User.role == Role.ADMIN).order_by(col(User.id))).first()
     assert admin is not None
     create_version(

@@ -192,13 +192,17 @@ class DatabaseCollector(Collector):
                         col(ProgressRefresh.year) == now.year
                     )
                 ).scalar()
-                national = conn.execute(
-                    select(
-                        col(PolicyVersion.parameter),
-                        col(PolicyVersion.effective_from),
-                        col(PolicyVersion.effective_to),
-                    ).where(col(PolicyVersion.province_code).is_(None))
-                ).all()
+                national = (
+                    conn.execute(
+                        select(
+                            col(PolicyVersion.parameter),
+                            col(PolicyVersion.effective_from),
+                            col(PolicyVersion.effective_to),
+                        ).where(col(PolicyVersion.province_code).is_(None))
+                    )
+                    .tuples()
+                    .all()
+                )
         except Exception:  # a scrape must answer even when the database does not
             return
         for name, value in counts.items():
@@ -210,9 +214,7 @@ class DatabaseCollector(Collector):
             "0: none today, so what needs it is refused. Open-ended parameters are absent.",
             labels=["parameter"],
         )
-        for parameter, days in days_left(
-            [(p, start, end) for p, start, end in national], today_local()
-        ).items():
+        for parameter, days in days_left(national, today_local()).items():
             runway.add_metric([parameter], days)
         yield runway
         if oldest is not None:

@@ -31,6 +31,7 @@ from server.auth.models import AgentPoint, Role, User
 from server.auth.security import Passwords
 from server.migrate import MIGRATIONS_DIR
 from server.policy.initial import initial_policy_dicts
+from server.sync.settings import SyncSettings
 from tests.client.conftest import Field
 from tests.client.conftest import field as field  # noqa: F401 (the live-server fixture)
 from tests.factories import EA_KAR, PASSWORD
@@ -44,7 +45,7 @@ CON_DAO = 26732  # Đặc khu Côn Đảo (TP Hồ Chí Minh)
 HANOI_COMMUNE = 4
 DAK_LAK, HA_NOI = 66, 1
 CAPTURED_ON_PAYMENT_DAY = "2026-11-20T09:00:00+07:00"
-LATE_AFTER_DAYS = 30  # the server's max_record_age_days (server/sync/settings.py)
+LATE_AFTER_DAYS = SyncSettings.model_fields["max_record_age_days"].default  # the server's
 
 
 @dataclass
